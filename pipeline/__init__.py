@@ -1,0 +1,1 @@
+"""baozhi: structured facts from Chinese newspaper pages."""

@@ -1,0 +1,101 @@
+"""Stage 4: the spaCy carrier. A `zh` Language with jieba (or pkuseg) segmentation whose
+components run segmentation and extraction and leave their results on the `Doc`.
+
+The Doc's text is the repaired, folded view of the page; `doc._.view` maps it back to the
+original, and `doc._.articles` holds the output model (original offsets) built by the
+components. Components only read what earlier components left on the Doc.
+"""
+
+from __future__ import annotations
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from .extract.checks import check_article
+from .extract.directives import DirectiveExtractor
+from .extract.entities import EntityExtractor
+from .extract.facts import FactExtractor
+from .segment import segment, to_article
+
+for _name in ("view", "layouts", "articles"):
+    if not Doc.has_extension(_name):
+        Doc.set_extension(_name, default=None)
+
+COMPONENTS = ["baozhi_articles", "baozhi_facts", "baozhi_directives", "baozhi_entities", "baozhi_checks"]
+
+
+def _paragraphs(layout) -> list[tuple[int, int]]:
+    return [(p.start, p.end) for p in layout.paragraphs]
+
+
+def _spans(doc: Doc, key: str, ranges: list[tuple[int, int, str]]) -> None:
+    spans = []
+    for start, end, label in ranges:
+        span = doc.char_span(start, end, label=label, alignment_mode="expand")
+        if span is not None:
+            spans.append(span)
+    doc.spans[key] = spans
+
+
+@Language.component("baozhi_articles")
+def articles_component(doc: Doc) -> Doc:
+    layouts = segment(doc.text)
+    doc._.layouts = layouts
+    doc._.articles = [to_article(lay, doc._.view) for lay in layouts]
+    _spans(doc, "articles", [(lay.lines[0].start, lay.lines[-1].end, "ARTICLE") for lay in layouts if lay.lines])
+    _spans(doc, "paragraphs", [(p.start, p.end, "P") for lay in layouts for p in lay.paragraphs])
+    return doc
+
+
+@Language.component("baozhi_facts")
+def facts_component(doc: Doc) -> Doc:
+    extractor = FactExtractor(doc._.view)
+    for layout, article in zip(doc._.layouts, doc._.articles, strict=True):
+        article.facts = extractor.article(_paragraphs(layout))
+    return doc
+
+
+@Language.component("baozhi_directives")
+def directives_component(doc: Doc) -> Doc:
+    extractor = DirectiveExtractor(doc._.view)
+    for layout, article in zip(doc._.layouts, doc._.articles, strict=True):
+        article.directives = extractor.article(_paragraphs(layout))
+    return doc
+
+
+@Language.component("baozhi_entities")
+def entities_component(doc: Doc) -> Doc:
+    extractor = EntityExtractor(doc._.view)
+    ranges = []
+    for layout, article in zip(doc._.layouts, doc._.articles, strict=True):
+        article.entities = extractor.article([(line.start, line.end) for line in layout.lines])
+        view = doc._.view
+        ranges += [(view.from_original(e.span.start), view.from_original(e.span.end), e.label) for e in article.entities]
+    _spans(doc, "entities", ranges)
+    return doc
+
+
+@Language.component("baozhi_checks")
+def checks_component(doc: Doc) -> Doc:
+    for article in doc._.articles:
+        article.checks = check_article(article.facts)
+    return doc
+
+
+def make_nlp(segmenter: str = "jieba", pkuseg_model: str | None = None) -> Language:
+    """jieba by default; pkuseg only with a model path (spacy-pkuseg has no offline default)."""
+    if segmenter == "pkuseg" and not pkuseg_model:
+        raise ValueError("--segmenter pkuseg needs --pkuseg-model PATH (spacy-pkuseg downloads its default model)")
+    if segmenter not in ("jieba", "pkuseg", "char"):
+        raise ValueError(f"unknown segmenter {segmenter!r}")
+    import jieba
+
+    jieba.setLogLevel(60)
+    config = {"nlp": {"tokenizer": {"@tokenizers": "spacy.zh.ChineseTokenizer", "segmenter": segmenter}}}
+    nlp = spacy.blank("zh", config=config)
+    if segmenter == "pkuseg":
+        nlp.tokenizer.initialize(pkuseg_model=pkuseg_model)
+    for name in COMPONENTS:
+        nlp.add_pipe(name)
+    return nlp

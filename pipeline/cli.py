@@ -1,0 +1,150 @@
+"""`baozhi` command line: extract, evaluate, gold check."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .export import render, write_atomic
+from .gold import GoldError, check_gold, discover, load_gold, read_gold_page
+from .ingest import IngestError
+
+
+class CliError(Exception):
+    pass
+
+
+def _extractor(args):
+    from .extractor import Extractor
+
+    try:
+        return Extractor(segmenter=args.segmenter, pkuseg_model=args.pkuseg_model)
+    except (ValueError, OSError) as exc:
+        raise CliError(str(exc)) from exc
+
+
+def cmd_extract(args) -> int:
+    extractor = _extractor(args)
+    pages = [extractor.extract_file(p) for p in args.pages]
+    width = 160 if args.output else 120
+    out = render(pages, args.format, explain=args.explain, width=width)
+    if args.output:
+        write_atomic(args.output, out)
+    else:
+        sys.stdout.write(out)
+    return 0
+
+
+def _load_predictions(paths: list[str]) -> dict[str, dict]:
+    by_sha = {}
+    for path in paths:
+        try:
+            raw = Path(path).read_text(encoding="utf-8")
+            docs = [json.loads(line) for line in raw.splitlines() if line.strip()] if path.endswith(".jsonl") \
+                else json.loads(raw)
+        except (OSError, json.JSONDecodeError) as exc:
+            raise CliError(f"{path}: not a readable prediction file ({exc})") from exc
+        for doc in docs if isinstance(docs, list) else [docs]:
+            by_sha[doc["source"]["sha256"]] = doc
+    return by_sha
+
+
+def gold_items(gold_paths: list[str], pred_paths: list[str] | None, args=None, root=None):
+    """(name, text, gold, prediction) for every gold file; predictions are run when not given."""
+    from .model import page_to_json
+
+    golds = [load_gold(p) for p in discover(gold_paths)]
+    if args is not None and getattr(args, "split", None):
+        golds = [g for g in golds if g.get("split") in args.split]
+    preds = _load_predictions(pred_paths) if pred_paths else None
+    extractor = None if preds is not None else _extractor(args)
+    items = []
+    for gold in golds:
+        text, data = read_gold_page(gold, root)
+        if preds is not None:
+            if gold["sha256"] not in preds:
+                raise CliError(f"{gold['_gold_path']}: no prediction for page sha256 {gold['sha256'][:12]}…")
+            pred = preds[gold["sha256"]]
+        else:
+            pred = page_to_json(extractor.extract_bytes(data, gold["file"]))
+        items.append((gold["file"], text, gold, pred))
+    return items
+
+
+def cmd_evaluate(args) -> int:
+    from .evaluate import evaluate
+
+    items = gold_items(args.gold, args.pred, args)
+    if not items:
+        raise CliError("no gold pages selected")
+    report = evaluate(items)
+    out = json.dumps(report.as_dict(), ensure_ascii=False, indent=1) + "\n" if args.json else report.markdown()
+    if args.output:
+        write_atomic(args.output, out)
+    else:
+        sys.stdout.write(out)
+    return 0
+
+
+def cmd_gold_check(args) -> int:
+    bad = 0
+    for path in discover(args.files):
+        problems = check_gold(load_gold(path))
+        for p in problems:
+            print(f"{path}: {p}")
+        bad += bool(problems)
+        if not problems:
+            print(f"{path}: ok")
+    return 1 if bad else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="baozhi", description="Structured facts from Chinese newspaper pages.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def nlp_options(p):
+        p.add_argument("--segmenter", choices=["jieba", "pkuseg"], default="jieba",
+                       help="word segmenter for the spaCy zh pipeline (default: jieba)")
+        p.add_argument("--pkuseg-model", help="path of a spacy-pkuseg model (required with --segmenter pkuseg)")
+        p.add_argument("--extractor", choices=["rules"], default="rules", help="extractor to run (default: rules)")
+
+    ex = sub.add_parser("extract", help="extract articles, facts, directives and entities from pages")
+    ex.add_argument("pages", nargs="+", help="page text files (UTF-8, GB18030/GBK, Big5, UTF-16 with BOM)")
+    ex.add_argument("--format", choices=["json", "jsonl", "table"], default="json")
+    ex.add_argument("-o", "--output", help="write here (atomically) instead of stdout")
+    ex.add_argument("--explain", action="store_true", help="with --format table: list every layout repair")
+    nlp_options(ex)
+    ex.set_defaults(func=cmd_extract)
+
+    ev = sub.add_parser("evaluate", help="score predictions (or a fresh run) against stand-off gold")
+    ev.add_argument("--gold", nargs="+", required=True, help="gold files or folders (annotations/gold)")
+    ev.add_argument("--pred", nargs="+", help="prediction JSON/JSONL from `baozhi extract`; omitted: run the extractor")
+    ev.add_argument("--split", nargs="+", choices=["train", "dev", "test"], help="only gold pages of these splits")
+    ev.add_argument("--json", action="store_true", help="print the scores as JSON instead of a Markdown table")
+    ev.add_argument("-o", "--output")
+    nlp_options(ev)
+    ev.set_defaults(func=cmd_evaluate)
+
+    gd = sub.add_parser("gold", help="gold file utilities")
+    gsub = gd.add_subparsers(dest="gold_command", required=True)
+    gc = gsub.add_parser("check", help="verify every span and the sha256 of gold files")
+    gc.add_argument("files", nargs="+")
+    gc.set_defaults(func=cmd_gold_check)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (IngestError, GoldError, CliError) as exc:
+        print(f"baozhi: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

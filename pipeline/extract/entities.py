@@ -1,0 +1,141 @@
+"""PER / LOC / ORG mentions (rule baseline): jieba part-of-speech tags, organisation suffixes,
+speech and title cues for names, and a gazetteer of provinces, major cities and countries.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from ..model import Entity, TextView
+
+PROVINCES = (
+    "北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 海南 四川 贵州 云南 陕西 甘肃 "
+    "青海 台湾 内蒙古 广西 西藏 宁夏 新疆 香港 澳门 深圳 广州 杭州 南京 武汉 成都 西安 苏州 青岛 厦门 大连 宁波 沈阳 长沙 "
+    "郑州 济南 合肥 福州 昆明 哈尔滨 长春 石家庄 太原 南昌 南宁 贵阳 兰州 西宁 银川 乌鲁木齐 拉萨 呼和浩特 海口 无锡 东莞 佛山 "
+    "中国 美国 日本 韩国 德国 法国 英国 俄罗斯 印度 欧盟 东盟 非洲 欧洲 亚洲 拉美 东南亚 中东 京 沪 粤 雄安 浦东"
+).split()
+REGION = re.compile(r"(?:[东中西]部|东北|华东|华南|华北|华中|西南|西北)地区|长三角|珠三角|京津冀|粤港澳大湾区|成渝地区")
+ORG_SUFFIX = re.compile(
+    r"(?:有限公司|股份公司|公司|集团|医院|大学|学院|银行|协会|学会|委员会|研究院|研究所|中心|局|部|委|厅|署|办公室|政府|兵团|"
+    r"法院|检察院|交易所|商会|基金会|出版社|报社|联合会|纪检监察组|监委|纪委|党中央|国务院|联盟)$"
+)
+GENERIC_ORG = {"部门", "主管部门", "管理部门", "中心", "数据中心", "部机关", "党中央", "内部", "全部", "外部", "局部", "干部",
+               "总部", "本部", "东部", "西部", "中部", "南部", "北部", "俱乐部", "医院", "公司", "银行", "集团", "大学"}
+NOT_ORG_HEADS = {"部署", "签署", "干部", "全部", "局部", "格局", "布局", "大局", "结局", "开局", "当局", "内部", "外部", "南部",
+                 "北部", "东部", "西部", "中部", "顶部", "底部", "细部", "头部", "腰部", "尾部", "批示", "胸部", "公署"}
+SPEECH = "认为|说|表示|指出|介绍|说道|坦言|告诉|透露|强调|建议|同志|总书记|提出|谈到"
+TITLES = ("董事长", "总裁", "CEO", "副总裁", "院长", "主任", "记者", "教授", "书记", "部长", "局长", "经理", "总经理",
+          "研究员", "专家", "负责人", "创始人", "市长", "省长", "主席", "工程师", "医生", "总监", "秘书长", "会长", "所长")
+SURNAMES = set(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石"
+    "廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳"
+    "翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳"
+    "时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖"
+    "巩明佘池查麻苑迟邝习"
+)
+_PUNCT = set("，。、；：！？“”‘’（）()《》【】—…·,.;:!? \n")
+_STOP_TAGS = ("x", "p", "uj", "ul", "r", "d", "m", "t", "f", "c", "q", "ad", "y", "u", "z")
+
+
+@lru_cache(maxsize=256)
+def _posseg(text: str) -> list[tuple[str, str]]:
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(60)
+    return [(w.word, w.flag) for w in jieba.posseg.cut(text)]
+
+
+def _overlaps(spans: list[tuple[int, int, str]], s: int, e: int) -> bool:
+    return any(s < b and a < e for a, b, _ in spans)
+
+
+def find_entities(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, label) within `text` (one paragraph or line)."""
+    tokens = _posseg(text)
+    offsets = []
+    pos = 0
+    for word, flag in tokens:
+        offsets.append((pos, pos + len(word), word, flag))
+        pos += len(word)
+    found: list[tuple[int, int, str]] = []
+
+    # ORG: nt words, and noun runs ending in an organisation suffix
+    for i, (s, e, word, flag) in enumerate(offsets):
+        if flag == "nt" and len(word) >= 3 and word not in GENERIC_ORG or word in ("党中央", "国务院"):
+            found.append((s, e, "ORG"))
+            continue
+        if not ORG_SUFFIX.search(word) or flag in _STOP_TAGS or word in NOT_ORG_HEADS:
+            continue
+        j = i
+        while j > 0:
+            pw, pf = offsets[j - 1][2], offsets[j - 1][3]
+            if pw in _PUNCT or pf in _STOP_TAGS and pw != "和" or pw in TITLES or pf == "v" and pw != "运行" \
+                    or any(pw.endswith(t) for t in TITLES):
+                break
+            if pw == "和" and (j < 2 or offsets[j - 2][3] not in ("n", "nz", "ns", "nt", "vn")):
+                break
+            j -= 1
+        start = offsets[j][0]
+        name = text[start:e]
+        proper = any(offsets[k][3] in ("ns", "nt", "nz", "nr", "j", "eng", "nrt") for k in range(j, i + 1))
+        if name in GENERIC_ORG or len(name) < 3 or not (proper or len(name) >= 6):
+            continue
+        found = [f for f in found if not (start <= f[0] and f[1] <= e)]
+        if not _overlaps(found, start, e):
+            found.append((start, e, "ORG"))
+    for m in re.finditer(r"(?<![A-Za-z])[A-Z]{4,}(?![A-Za-z])", text):
+        if not _overlaps(found, m.start(), m.end()):
+            found.append((m.start(), m.end(), "ORG"))
+
+    # PER: a surname + 1–2 characters before a speech verb, after a title, or a tagged name
+    for m in re.finditer(rf"(?={SPEECH})", text):
+        for n in (3, 2):
+            s = m.start() - n
+            if s >= 0 and text[s] in SURNAMES and all("\u4e00" <= c <= "\u9fff" for c in text[s:m.start()]):
+                if s == 0 or text[s - 1] in _PUNCT or text[:s].endswith(TITLES) or n == 3:
+                    if not _overlaps(found, s, m.start()):
+                        found.append((s, m.start(), "PER"))
+                    break
+    for i, (s, e, word, flag) in enumerate(offsets):
+        if flag in ("nr", "nrfg", "nrt") and 2 <= len(word) <= 4 and word[0] in SURNAMES:
+            prev = offsets[i - 1][2] if i else ""
+            nxt = offsets[i + 1][2] if i + 1 < len(offsets) else ""
+            if (prev.endswith(TITLES) or re.match(SPEECH, nxt) or flag == "nrfg") and not _overlaps(found, s, e):
+                found.append((s, e, "PER"))
+        if flag == "r" and len(word) == 1 and word in SURNAMES and i + 1 < len(offsets) and offsets[i + 1][3] == "nr":
+            e2 = offsets[i + 1][1]
+            prev = offsets[i - 1][2] if i else ""
+            if prev.endswith(TITLES) and not _overlaps(found, s, e2):
+                found.append((s, e2, "PER"))
+
+    # LOC: gazetteer words and regions; 京 in 在京 / 京外 / 进京
+    for m in REGION.finditer(text):
+        if not _overlaps(found, m.start(), m.end()):
+            found.append((m.start(), m.end(), "LOC"))
+    for s, e, word, flag in offsets:
+        if (word in PROVINCES and word != "京" or flag == "ns" and re.search(r"[省市县州]$", word) and 3 <= len(word) <= 5) \
+                and not _overlaps(found, s, e):
+            found.append((s, e, "LOC"))
+    for m in re.finditer(r"(?<=[在进来赴离])京|京(?=外)", text):
+        if not _overlaps(found, m.start(), m.end()):
+            found.append((m.start(), m.end(), "LOC"))
+    titles = [(m.start(), m.end()) for m in re.finditer(r"《[^》]*》", text)]
+    return sorted(f for f in found if not any(a <= f[0] and f[1] <= b for a, b in titles))
+
+
+class EntityExtractor:
+    def __init__(self, view: TextView):
+        self.view = view
+
+    def article(self, lines: list[tuple[int, int]]) -> list[Entity]:
+        out = []
+        for start, end in lines:
+            text = self.view.text[start:end]
+            for s, e, label in find_entities(text):
+                out.append(Entity(self.view.span(start + s, start + e), label))
+            m = re.search(r"[（(]([\u4e00-\u9fff]{2,3})[）)]$", text)
+            if m and not any(x.span.start <= self.view.index[start + m.start(1)] < x.span.end for x in out):
+                out.append(Entity(self.view.span(start + m.start(1), start + m.end(1)), "PER"))
+        return sorted(out, key=lambda x: x.span.start)

@@ -1,0 +1,387 @@
+"""Metric–value–change facts from the sentences of one article (rule baseline / silver labeller).
+
+A paragraph is read clause by clause (split at ，：and brackets), keeping the state a reader
+keeps: the period and scope last written in the paragraph, the last metric named, and the
+last fact (an unattached `同比增长6.7%` completes it; `较第一季度提高…个百分点` continues it).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ..lexicon import DOWN_WORDS, FLAT_WORDS, RATE_WORDS, SHARE_WORDS, UP_WORDS
+from ..model import Change, Fact, Span, TextView, Value
+from ..numbers import QUANTITY, parse_quantity
+from .words import is_place
+
+PERIOD = re.compile(
+    r"(?:\d{4}年)?(?:上半年|下半年|前三季度|前[一二三四]季度|第?[一二三四]季度|[一二三四]季度|全年|今年以来|年内"
+    r"|\d{1,2}[—\-–~～至]\d{1,2}月(?:份)?|前\d{1,2}个?月|\d{1,2}月(?:份)?(?:以来)?)"
+    r"|\d{4}年(?:末|底|初)?|上年同期|去年同期|本月|上月"
+)
+BASIS = re.compile(r"同比|环比|(?:较|比|与)(?:(?:上年|去年|上月|上季度|前一年|上一年|今年)(?:同期|全年|年末|年初|底|末)?"
+                   r"|第?[一二三四]季度(?:末)?|\d{1,2}[—\-–]\d{1,2}月|\d{4}年(?:末|底)?|上半年|前三季度|同期)(?:相比)?")
+_DIRECTION_ALT = "|".join(sorted(UP_WORDS + DOWN_WORDS, key=len, reverse=True))
+CHANGE = re.compile(rf"(?P<dir>{_DIRECTION_ALT})(?:了)?(?P<q>" + QUANTITY.pattern + ")")
+FLAT = re.compile("|".join(FLAT_WORDS))
+SCOPE = re.compile(
+    r"^(?:我国|全国(?:\d+个[\u4e00-\u9fff]{1,10}?(?:城市|省份|地区|省市))?|全行业|全省|全市|全区|全县|各地区"
+    r"|[东中西]部地区|东北地区|东、中、西部地区|\d+省(?:市|区)?|\d+个(?:省份|城市|地区))"
+)
+_CLASSIFIER_UNITS = {"个", "家", "项", "名", "位", "款", "处", "座", "所", "条", "批", "部", "台", "只", "套", "件"}
+METRIC_HEAD = re.compile(
+    r"(?:营业收入|业务收入|收入|营收|利润总额|净利润|利润|出口额|出口|进口额|进口|进出口总值|进出口|总值|顺差|逆差|增加值"
+    r"|产量|产值|销量|销售额|投资额|投资|零售总额|总额|人数|用户数|用户|户数|流量|发电量|用电量|消费|支出|余额|规模"
+    r"|总量|生产总值|GDP|价格|指数|出栏|存栏|数量|金额|税收|营业额|吞吐量|货运量|客运量|成交额|交易额|保有量"
+    r"|基站|订单|融资|贷款|存款|储蓄|工资|人口|面积|产能|效率|市值|次数|票房|接待量|游客)$"
+)
+METRIC_HEAD_ANY = re.compile(METRIC_HEAD.pattern[:-1])
+_LEADING_FILLER = re.compile(r"^(?:其中|同时|此外|另外|而|但是?|且|并|其|仍|均|共|也|则|其次|全年|合计)+[，]?")
+_VERB = re.compile(r"(?:共|累计|合计)?(?:实现|完成|达到|达|录得|突破|超过|为|是|有|共有|拥有|生产|销售|新增|新建"
+                   r"|累计|建成|开通|发放|吸引|接待|收获)了?")
+_SEP = "、和及与"
+
+
+@dataclass
+class ArticleState:
+    scopes: list[Span] = field(default_factory=list)  # every scope named so far, in order
+
+
+@dataclass
+class ParagraphState:
+    period: Span | None = None
+    scope: Span | None = None
+    metric: Span | None = None
+    metric_name: str | None = None
+    last_fact: Fact | None = None
+    metric_is_share: bool = False
+
+
+@dataclass
+class Clause:
+    start: int  # view offsets
+    end: int
+    text: str
+    in_brackets: bool
+
+
+def _clauses(text: str, offset: int) -> list[Clause]:
+    out, start, depth = [], 0, 0
+    for i, ch in enumerate(text + "，"):
+        if ch in "（(":
+            if i > start:
+                out.append(Clause(offset + start, offset + i, text[start:i], depth > 0))
+            depth += 1
+            start = i + 1
+        elif ch in "）)":
+            if i > start:
+                out.append(Clause(offset + start, offset + i, text[start:i], True))
+            depth = max(0, depth - 1)
+            start = i + 1
+        elif ch in "，；;" and depth == 0 or ch in "，" and depth > 0:
+            if i > start:
+                out.append(Clause(offset + start, offset + i, text[start:i], depth > 0))
+            start = i + 1
+    return out
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    out, start = [], 0
+    for m in re.finditer(r"[。！？!?]", text):
+        out.append((start, m.end()))
+        start = m.end()
+    if start < len(text):
+        out.append((start, len(text)))
+    return out
+
+
+def _is_statistic(text: str, m: re.Match, q_unit: str) -> bool:
+    """Exclude ranks (前5名), ordinals (第1版) and counts used as modifiers (15个副省级…)."""
+    before = text[max(0, m.start() - 1):m.start()]
+    if before in ("前", "第", "居", "后") and not m.group("before"):
+        return False
+    after = text[m.end():m.end() + 1]
+    if q_unit in _CLASSIFIER_UNITS and after and "\u4e00" <= after <= "\u9fff" and after not in "，。、；左以多余":
+        return False
+    return True
+
+
+class FactExtractor:
+    def __init__(self, view: TextView):
+        self.view = view
+
+    def span(self, start: int, end: int) -> Span:
+        return self.view.span(start, end)
+
+    def article(self, paragraphs: list[tuple[int, int]]) -> list[Fact]:
+        facts: list[Fact] = []
+        art = ArticleState()
+        for start, end in paragraphs:
+            state = ParagraphState()
+            text = self.view.text[start:end]
+            for s_start, s_end in _sentences(text):
+                evidence = self.span(start + s_start, start + s_end)
+                sentence = text[s_start:s_end]
+                for clause in _clauses(sentence, start + s_start):
+                    facts.extend(self._clause(clause, state, art, evidence, sentence, start + s_start))
+        return facts
+
+    # -- one clause -------------------------------------------------------------------------
+
+    def _clause(self, cl: Clause, st: ParagraphState, art: ArticleState, evidence: Span,
+                sentence: str, s_off: int) -> list[Fact]:
+        text, pos = cl.text, 0
+        local_period = None
+        m = PERIOD.match(text)
+        if m and not text.startswith(("较", "比")):
+            local_period = self.span(cl.start, cl.start + m.end())
+            pos = m.end()
+            if not cl.in_brackets:
+                st.period = local_period
+        period = local_period or st.period
+        rest = text[pos:]
+        lead = _LEADING_FILLER.match(rest)
+        if lead:
+            pos += lead.end()
+        scope_m = self._scope(text, pos) if "分别" not in text else None
+        if scope_m:
+            scope_span = self.span(cl.start + scope_m[0], cl.start + scope_m[1])
+            pos = scope_m[1]
+            if not cl.in_brackets:
+                st.scope = scope_span
+            if not art.scopes or art.scopes[-1].text != scope_span.text:
+                art.scopes.append(scope_span)
+        quantities = [q for q in QUANTITY.finditer(text, pos) if _is_statistic(text, q, q.group("unit") or "成")]
+        if "分别" in text and len(quantities) > 1:
+            return self._enumeration(cl, text, pos, quantities, st, art, period, evidence)
+        if not quantities and not FLAT.search(text, pos):
+            head = self._metric_mention(text, pos)
+            if head and not cl.in_brackets:
+                st.metric = self.span(cl.start + head[0], cl.start + head[1])
+                st.metric_name = text[head[0]:head[1]]
+                st.metric_is_share = False
+            return []
+        saved_last = st.last_fact
+        facts = []
+        for q in quantities[:1] if not FLAT.search(text, pos) else [None]:
+            fact = self._one(cl, text, pos, q, st, period, evidence)
+            if fact is not None:
+                facts.append(fact)
+        if cl.in_brackets:
+            st.last_fact = saved_last
+        return facts
+
+    def _scope(self, text: str, pos: int) -> tuple[int, int] | None:
+        m = SCOPE.match(text, pos)
+        if m:
+            return pos, m.end()
+        m = re.match(r"[\u4e00-\u9fff]{2,4}", text[pos:])
+        if m:
+            for n in range(min(4, len(m.group(0))), 1, -1):
+                word = text[pos:pos + n]
+                if is_place(word) and not METRIC_HEAD.search(word):
+                    end = pos + n
+                    suffix = re.match(r"(?:省|市|地区|自治区)", text[end:])
+                    return pos, end + (suffix.end() if suffix else 0)
+        return None
+
+    def _metric_phrase(self, text: str, start: int, end: int) -> tuple[int, int] | None:
+        """The metric noun phrase in text[start:end]: after the last verb, ending at a head."""
+        seg = text[start:end]
+        seg_strip = re.sub(rf"(?:{_VERB.pattern}|的|了)+$", "", seg)
+        share = re.search(r"(?:在[^，。]*?中)?(?:的)?(?:占比|占[^，。为达]*?(?:的)?(?:比重|比例|份额)|比重|份额)$", seg_strip)
+        if share:
+            s = start + share.start()
+            if seg_strip[share.start()] == "的":
+                s += 1
+            return s, start + share.end()
+        words = list(re.finditer(r"[\u4e00-\u9fffA-Za-z]+", seg_strip))
+        if not words:
+            return None
+        last = words[-1]
+        phrase = last.group(0)
+        verb = None
+        for v in _VERB.finditer(phrase):
+            if v.end() < len(phrase):
+                verb = v
+        if verb:
+            phrase_start = last.start() + verb.end()
+        else:
+            phrase_start = last.start()
+        phrase = seg_strip[phrase_start:last.end()]
+        if not phrase or not METRIC_HEAD.search(phrase) and not any(phrase.endswith(w) for w in RATE_WORDS):
+            return None
+        return start + phrase_start, start + last.end()
+
+    def _metric_mention(self, text: str, pos: int) -> tuple[int, int] | None:
+        """The first metric named in a clause without numbers (`软件业务收入居前5名的省份中`)."""
+        for m in METRIC_HEAD_ANY.finditer(text, pos):
+            start = m.start()
+            while start > pos and re.match(r"[\u4e00-\u9fffA-Za-z]", text[start - 1]):
+                if _VERB.fullmatch(text[start - 2:start]) or _VERB.fullmatch(text[start - 1:start]):
+                    break
+                start -= 1
+            return start, m.end()
+        return None
+
+    def _subject(self, text: str, start: int, metric_start: int) -> str:
+        """The subject before a verb when the metric is a bare head (`软件产品实现收入`)."""
+        seg = text[start:metric_start]
+        seg = _VERB.sub("", seg) if _VERB.search(seg) else seg
+        return re.sub(r"[^\u4e00-\u9fffA-Za-z0-9]", "", seg)
+
+    def _resolve_metric(self, cl: Clause, text: str, pos: int, limit: int, st: ParagraphState):
+        """(metric span, metric name, is_rate_word, is_share) for the clause, with anaphora."""
+        basis = BASIS.search(text, pos, limit)
+        stop = basis.start() if basis else limit
+        head = self._metric_phrase(text, pos, stop)
+        if head is None:
+            prior = st.last_fact
+            if prior is not None:
+                return prior.metric, prior.metric_name, False, prior.metric_name.endswith("占比"), True
+            if st.metric is None:
+                return None
+            return st.metric, st.metric_name, False, st.metric_is_share, True
+        phrase = text[head[0]:head[1]]
+        span = self.span(cl.start + head[0], cl.start + head[1])
+        if phrase in RATE_WORDS or any(phrase.endswith(w) for w in RATE_WORDS) and len(phrase) <= 3:
+            return span, st.metric_name or phrase, True, False, False
+        if re.search("|".join(SHARE_WORDS) + "|占", phrase):
+            referred = self._referred_before_share(text, pos, head[0]) or st.metric_name or ""
+            return span, referred + "占比", False, True, False
+        name = phrase
+        if METRIC_HEAD.fullmatch(phrase) or len(phrase) <= 2:
+            subject = self._subject(text, pos, head[0])
+            if subject and not is_place(subject):
+                name = subject + phrase
+        return span, name, False, False, False
+
+    def _referred_before_share(self, text: str, pos: int, share_start: int) -> str | None:
+        seg = text[pos:share_start]
+        seg = re.sub(r"^(?:[一二三四五六七八九十\d]+个?(?:地区|省份|省市|城市|区域|行业|领域))?(?:合计|共|累计)?", "", seg)
+        m = re.search(r"[\u4e00-\u9fffA-Za-z]+$", seg)
+        if m and METRIC_HEAD.search(m.group(0)):
+            return m.group(0)
+        return None
+
+    def _one(self, cl: Clause, text: str, pos: int, q: re.Match | None, st: ParagraphState,
+             period: Span | None, evidence: Span) -> Fact | None:
+        if q is None:  # 持平
+            flat = FLAT.search(text, pos)
+            qstart, change_span, number, unit = flat.start(), (flat.start(), flat.end()), Decimal(0), "%"
+            direction, is_change = "持平", True
+        else:
+            qstart = q.start()
+            before = text[max(pos, qstart - 4):qstart]
+            dm = re.search(rf"({_DIRECTION_ALT})了?$", before)
+            is_change = dm is not None
+            direction = dm.group(1) if dm else None
+            change_span = (qstart - len(dm.group(0)), q.end()) if dm else None
+            quantity = parse_quantity(q)
+            number, unit = quantity.number, quantity.unit
+        metric_end = change_span[0] if is_change else qstart
+        resolved = self._resolve_metric(cl, text, pos, metric_end, st)
+        if resolved is None:
+            return None
+        metric_span, metric_name, rate_word, is_share, inherited = resolved
+        basis_m = BASIS.search(text, pos, metric_end)
+        basis = self.span(cl.start + basis_m.start(), cl.start + basis_m.end()) if basis_m else None
+        if is_change:
+            sign = Decimal(1)
+            if direction in DOWN_WORDS:
+                sign = Decimal(-1)
+            metric_word = metric_span.text if not inherited else ""
+            if any(w in metric_word for w in ("降幅", "跌幅")) and direction in ("收窄", "扩大", "缩小"):
+                sign = -sign
+            of = "level"
+            if unit == "百分点" and (rate_word or inherited and not is_share):
+                of = "rate"
+            change = Change(self.span(cl.start + change_span[0], cl.start + change_span[1]), sign * number, unit, of)
+            prior = st.last_fact
+            if (inherited and prior is not None and prior.change is None and prior.value is not None
+                    and (unit != "百分点" or prior.value.unit == "%") and not cl.in_brackets):
+                prior.change = change
+                if prior.basis is None:
+                    prior.basis = basis
+                return None
+            fact = Fact(metric_span, metric_name, None, change, basis, period, st.scope, evidence)
+        else:
+            value = Value(self.span(cl.start + q.start(), cl.start + q.end()), number, unit, quantity.approx,
+                          quantity.low, quantity.high)
+            fact = Fact(metric_span, metric_name, value, None, basis, period, st.scope, evidence)
+        if not inherited and not rate_word:
+            st.metric, st.metric_name, st.metric_is_share = metric_span, metric_name, is_share
+        st.last_fact = fact
+        return fact
+
+    def _enumeration(self, cl: Clause, text: str, pos: int, quantities: list[re.Match], st: ParagraphState,
+                     art: ArticleState, period: Span | None, evidence: Span) -> list[Fact]:
+        idx = text.index("分别")
+        head = text[pos:idx]
+        items = [m for m in re.finditer(rf"[^{_SEP}]+", head)] if any(c in head for c in _SEP) else []
+        scopes: list[Span | None] = []
+        metrics: list[tuple[Span, str] | None] = []
+        n = len(quantities)
+        if len(items) == n:
+            for it in items:
+                word = it.group(0)
+                sp = self.span(cl.start + pos + it.start(), cl.start + pos + it.end())
+                if is_place(word) or SCOPE.match(word):
+                    scopes.append(sp)
+                    art.scopes.append(sp)
+                    metrics.append(None)
+                else:
+                    scopes.append(None)
+                    metrics.append((sp, word))
+        else:
+            back = re.search(r"([一二三四五六七八九十\d]+)个(?:地区|省份|省市|城市|区域)", head)
+            if back:
+                distinct: list[Span] = []
+                for sp in reversed(art.scopes):
+                    if all(sp.text != d.text for d in distinct):
+                        distinct.append(sp)
+                distinct = list(reversed(distinct[:n]))
+                if len(distinct) == n:
+                    scopes = list(distinct)
+            metrics = [None] * n
+            if not scopes:
+                scopes = [None] * n
+        share = self._metric_phrase(text, pos, idx)
+        if share:
+            base_span = self.span(cl.start + share[0], cl.start + share[1])
+            phrase = text[share[0]:share[1]]
+            base_name = phrase
+            if re.search("|".join(SHARE_WORDS) + "|占", phrase):
+                referred = self._referred_before_share(text, pos, share[0]) or st.metric_name or ""
+                base_name = referred + "占比"
+        else:
+            base_span, base_name = st.metric, st.metric_name
+        if base_span is None and not any(metrics):
+            return []
+        dm = re.match(rf"分别(?:为|是|达到?)?({_DIRECTION_ALT})?了?", text[idx:])
+        direction = dm.group(1) if dm else None
+        basis_m = BASIS.search(text, pos, idx + (dm.end() if dm else 2))
+        basis = self.span(cl.start + basis_m.start(), cl.start + basis_m.end()) if basis_m else None
+        facts = []
+        for i, q in enumerate(quantities):
+            quantity = parse_quantity(q)
+            metric_span, metric_name = metrics[i] if metrics[i] else (base_span, base_name)
+            if metrics[i] and base_span is None:
+                metric_name = metrics[i][1]
+            q_start = q.start()
+            if direction:
+                if i == 0:
+                    q_start = idx + dm.start(1)
+                sign = Decimal(-1) if direction in DOWN_WORDS else Decimal(1)
+                change = Change(self.span(cl.start + q_start, cl.start + q.end()), sign * quantity.number,
+                                quantity.unit, "level")
+                fact = Fact(metric_span, metric_name, None, change, basis, period, scopes[i] or st.scope, evidence)
+            else:
+                value = Value(self.span(cl.start + q.start(), cl.start + q.end()), quantity.number, quantity.unit,
+                              quantity.approx, quantity.low, quantity.high)
+                fact = Fact(metric_span, metric_name, value, None, basis, period, scopes[i] or st.scope, evidence)
+            facts.append(fact)
+        st.last_fact = facts[-1] if facts else st.last_fact
+        return facts

@@ -1,0 +1,35 @@
+"""Word-level lookups on jieba's dictionary (part-of-speech tags), loaded once per process."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_PLACE_SUFFIX = re.compile(r"(?:省|市|县|区|州|盟|旗|镇|乡|村|地区|自治区|特别行政区)$")
+_REGIONS = {"东部", "中部", "西部", "东北", "华东", "华南", "华北", "华中", "西南", "西北", "东北地区", "东部地区",
+            "中部地区", "西部地区", "长三角", "珠三角", "京津冀", "粤港澳大湾区", "成渝"}
+_NOT_PLACES = {"我国", "全国", "国内", "国外", "海外", "中心", "地方", "地区", "城市", "全省", "全市"}
+
+
+@lru_cache(maxsize=1)
+def _tags() -> dict[str, str]:
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(60)
+    jieba.posseg.dt.initialize()
+    return jieba.posseg.dt.word_tag_tab
+
+
+def tag(word: str) -> str | None:
+    return _tags().get(word)
+
+
+def is_place(word: str) -> bool:
+    if word in _NOT_PLACES:
+        return False
+    if word in _REGIONS:
+        return True
+    if tag(word) == "ns":
+        return True
+    return bool(_PLACE_SUFFIX.search(word)) and len(word) <= 6 and tag(word[:-1]) == "ns"

@@ -1,0 +1,192 @@
+"""Stage 1: bytes → original text (+ how it was decoded) → the folded view the extractor reads.
+
+Decoding order is fixed and recorded: BOM → strict UTF-8 → strict GB18030 → Big5 →
+charset-normalizer. Folding maps full-width forms to ASCII one character for one, and
+traditional characters are converted only in the view, so offsets stay in the original.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .model import Source, TextView
+
+MAX_BYTES = 50 * 1024 * 1024
+
+
+class IngestError(Exception):
+    """Input that cannot become a page; the message is one line, naming file and reason."""
+
+
+@dataclass
+class Decoded:
+    text: str
+    encoding: str
+    reason: str
+
+
+_BOMS = [
+    (codecs.BOM_UTF8, "utf-8-sig", "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16", "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16", "utf-16"),
+]
+
+
+def _looks_binary(text: str) -> bool:
+    """Decoders accept control bytes; a text page has almost none of them."""
+    if not text:
+        return False
+    controls = sum(1 for ch in text if (ord(ch) < 32 and ch not in "\n\r\t\f") or ch == "\ufffd")
+    return "\x00" in text or controls / len(text) > 0.01
+
+
+def _common_ratio(text: str) -> float:
+    cjk = [ch for ch in text if "\u4e00" <= ch <= "\u9fff"]
+    if not cjk:
+        return 1.0
+    common = _common_chars()
+    return sum(1 for ch in cjk if ch in common) / len(cjk)
+
+
+@lru_cache(maxsize=1)
+def _common_chars() -> frozenset[str]:
+    """Characters of GB2312 level 1 (the 3,755 most frequent simplified characters) plus their
+    traditional forms: decoding that lands outside this set is a sign of the wrong codec."""
+    chars = set()
+    for hi in range(0xB0, 0xD8):
+        for lo in range(0xA1, 0xFF):
+            try:
+                chars.add(bytes([hi, lo]).decode("gb2312"))
+            except UnicodeDecodeError:
+                pass
+    from opencc import OpenCC
+
+    s2t = OpenCC("s2t")
+    chars |= set(s2t.convert("".join(chars)))
+    return frozenset(chars)
+
+
+def decode_bytes(data: bytes, name: str = "<bytes>") -> Decoded:
+    for bom, codec, label in _BOMS:
+        if data.startswith(bom):
+            try:
+                return Decoded(data.decode(codec), label if codec != "utf-8-sig" else "utf-8-sig", "bom")
+            except UnicodeDecodeError as exc:
+                raise IngestError(f"{name}: {label} byte-order mark but undecodable bytes at {exc.start}") from exc
+    try:
+        text = data.decode("utf-8")
+        if not _looks_binary(text):
+            return Decoded(text, "utf-8", "strict utf-8")
+    except UnicodeDecodeError:
+        pass
+    candidates: list[Decoded] = []
+    for codec in ("gb18030", "big5"):
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if not _looks_binary(text):
+            candidates.append(Decoded(text, codec, f"strict {codec}"))
+    if len(candidates) == 2:
+        gb, big5 = candidates
+        # Big5 bytes usually also decode as GB18030, into rare characters.
+        if _common_ratio(big5.text) > _common_ratio(gb.text) + 0.2:
+            return Decoded(big5.text, "big5", "strict big5 (gb18030 decoded to rare characters)")
+        return gb
+    if candidates:
+        return candidates[0]
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is not None:
+        text = str(best)
+        if not _looks_binary(text) and _common_ratio(text) > 0.8:
+            return Decoded(text, best.encoding, "charset-normalizer")
+    raise IngestError(f"{name}: not text in UTF-8, GB18030 or Big5 (binary or undecodable bytes)")
+
+
+def read_page(path: str | Path) -> tuple[str, Source]:
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IngestError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    return decode_page(data, str(path))
+
+
+def decode_page(data: bytes, name: str) -> tuple[str, Source]:
+    if len(data) > MAX_BYTES:
+        raise IngestError(f"{name}: {len(data)} bytes is larger than the {MAX_BYTES} byte limit for one page")
+    decoded = decode_bytes(data, name)
+    source = Source(
+        path=name,
+        sha256=hashlib.sha256(data).hexdigest(),
+        encoding=decoded.encoding,
+        encoding_reason=decoded.reason,
+    )
+    return decoded.text, source
+
+
+def fold_char(ch: str) -> str:
+    """Full-width ASCII (U+FF01–FF5E) and the ideographic space → their ASCII forms."""
+    code = ord(ch)
+    if 0xFF01 <= code <= 0xFF5E:
+        return chr(code - 0xFEE0)
+    if code == 0x3000:
+        return " "
+    return ch
+
+
+# Chinese punctuation the extractor must keep seeing as Chinese; folding only touches FF01–FF5E,
+# which would also turn ，（）：；！？ into ASCII.
+_KEEP = set("，：；！？（）")
+_ASCII_BRACKETS = {"(": "（", ")": "）"}
+
+
+def normalize_view(original: str, simplify: bool) -> TextView:
+    """The extractor's copy: full-width digits/letters/% folded, `(`/`)` unified to the
+    full-width forms, CR removed from line ends, optionally traditional → simplified."""
+    chars: list[str] = []
+    index: list[int] = []
+    for i, ch in enumerate(original):
+        if ch == "\r":
+            continue
+        if ch in _KEEP:
+            out = ch
+        else:
+            out = fold_char(ch)
+            out = _ASCII_BRACKETS.get(out, out)
+        chars.append(out)
+        index.append(i)
+    text = "".join(chars)
+    if simplify:
+        text = to_simplified(text)
+    return TextView(original=original, text=text, index=index)
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    from opencc import OpenCC
+
+    return OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Phrase-level conversion when it keeps the length (offsets stay valid), else per character."""
+    conv = _t2s()
+    out = conv.convert(text)
+    if len(out) == len(text):
+        return out
+    return "".join(c2 if len(c2 := conv.convert(c)) == 1 else c for c in text)
+
+
+def looks_traditional(text: str) -> bool:
+    sample = "".join(ch for ch in text if "\u4e00" <= ch <= "\u9fff")[:5000]
+    if not sample:
+        return False
+    changed = sum(1 for a, b in zip(sample, _t2s().convert(sample), strict=False) if a != b)
+    return changed / len(sample) > 0.05

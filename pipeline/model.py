@@ -1,0 +1,249 @@
+"""The typed data model shared by every stage.
+
+All offsets (`start`, `end`) are indices into the *original decoded text* of a page, so a
+user can always check ``original[start:end] == text``. Stages that work on a transformed
+copy (folded, repaired, simplified) map their offsets back through `TextView.to_original`.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+
+SCHEMA_VERSION = "1.0"
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    text: str
+
+    def to_json(self) -> dict:
+        return {"start": self.start, "end": self.end, "text": self.text}
+
+
+@dataclass(frozen=True)
+class Repair:
+    """One edit made by layout repair, for `--explain`."""
+
+    kind: str  # "join_line" | "dup_unit" | "blank_run"
+    start: int  # original offsets of the removed text
+    end: int
+    removed: str
+    note: str
+
+
+@dataclass
+class TextView:
+    """A processing copy of the page and its map back to the original.
+
+    `text[i]` corresponds to `original[index[i]]`. Every transformation we apply is a
+    one-to-one character replacement (full-width folding, traditional→simplified) or a
+    deletion (layout repair), so one monotone index list is enough.
+    """
+
+    original: str
+    text: str
+    index: list[int]
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        if end <= start:
+            pos = self.index[start] if start < len(self.index) else len(self.original)
+            return pos, pos
+        return self.index[start], self.index[end - 1] + 1
+
+    def span(self, start: int, end: int) -> Span:
+        s, e = self.to_original(start, end)
+        return Span(s, e, self.original[s:e])
+
+    def from_original(self, pos: int) -> int:
+        """The first view position at or after an original offset."""
+        return bisect_right(self.index, pos - 1)
+
+
+@dataclass
+class Source:
+    path: str
+    sha256: str
+    encoding: str
+    encoding_reason: str
+    converted_from_traditional: bool = False
+
+
+@dataclass
+class Value:
+    span: Span
+    number: Decimal
+    unit: str
+    approx: str | None = None
+    low: Decimal | None = None
+    high: Decimal | None = None
+
+
+@dataclass
+class Change:
+    span: Span
+    number: Decimal
+    unit: str
+    of: str  # "level" | "rate"
+
+
+@dataclass
+class Fact:
+    metric: Span
+    metric_name: str
+    value: Value | None
+    change: Change | None
+    basis: Span | None
+    period: Span | None
+    scope: Span | None
+    evidence: Span
+
+
+@dataclass
+class Action:
+    verb: Span
+    object: Span
+
+
+@dataclass
+class Directive:
+    span: Span
+    ordinal: int | None
+    cue: str | None
+    issuer: str | None
+    addressee: str | None
+    core: Span
+    actions: list[Action] = field(default_factory=list)
+
+
+@dataclass
+class Entity:
+    span: Span
+    label: str
+
+
+@dataclass
+class Check:
+    kind: str  # "sum" | "share"
+    status: str  # "ok" | "mismatch"
+    description: str
+    expected: Decimal
+    computed: Decimal
+    facts: list[int] = field(default_factory=list)  # indices into the article's facts
+
+
+@dataclass
+class Continuation:
+    page: int
+    span: Span
+
+
+@dataclass
+class Article:
+    start: int
+    end: int
+    title: Span | None
+    byline: Span | None = None
+    source_line: Span | None = None
+    continued_from: Continuation | None = None
+    continued_to: Continuation | None = None
+    sections: list[Span] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
+    directives: list[Directive] = field(default_factory=list)
+    entities: list[Entity] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+
+
+@dataclass
+class PageResult:
+    source: Source
+    articles: list[Article]
+    repairs: list[Repair]
+    extractor: str
+    original: str = field(repr=False, default="")
+
+
+def number_to_json(value: Decimal | None) -> int | float | None:
+    """Exact decimal → JSON number (int when integral; the shortest float repr otherwise)."""
+    if value is None:
+        return None
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value)
+
+
+def _span(span: Span | None) -> dict | None:
+    return span.to_json() if span else None
+
+
+def fact_to_json(fact: Fact) -> dict:
+    value = None
+    if fact.value:
+        v = fact.value
+        value = {**v.span.to_json(), "number": number_to_json(v.number), "unit": v.unit, "approx": v.approx,
+                 "low": number_to_json(v.low), "high": number_to_json(v.high)}
+    change = None
+    if fact.change:
+        c = fact.change
+        change = {**c.span.to_json(), "number": number_to_json(c.number), "unit": c.unit, "of": c.of}
+    return {
+        "metric": fact.metric.to_json(),
+        "metric_name": fact.metric_name,
+        "value": value,
+        "change": change,
+        "basis": _span(fact.basis),
+        "period": _span(fact.period),
+        "scope": _span(fact.scope),
+        "evidence": {"start": fact.evidence.start, "end": fact.evidence.end},
+    }
+
+
+def directive_to_json(d: Directive) -> dict:
+    return {
+        **d.span.to_json(),
+        "ordinal": d.ordinal,
+        "cue": d.cue,
+        "issuer": d.issuer,
+        "addressee": d.addressee,
+        "core": d.core.to_json(),
+        "actions": [{"verb": a.verb.to_json(), "object": a.object.to_json()} for a in d.actions],
+    }
+
+
+def _continuation(c: Continuation | None) -> dict | None:
+    return {"page": c.page, **c.span.to_json()} if c else None
+
+
+def article_to_json(a: Article) -> dict:
+    return {
+        "title": a.title.text if a.title else None,
+        "title_span": _span(a.title),
+        "start": a.start,
+        "end": a.end,
+        "byline": _span(a.byline),
+        "source_line": _span(a.source_line),
+        "continued_from": _continuation(a.continued_from),
+        "continued_to": _continuation(a.continued_to),
+        "sections": [s.to_json() for s in a.sections],
+        "facts": [fact_to_json(f) for f in a.facts],
+        "directives": [directive_to_json(d) for d in a.directives],
+        "entities": [{**e.span.to_json(), "label": e.label} for e in a.entities],
+        "checks": [
+            {"kind": c.kind, "status": c.status, "description": c.description,
+             "expected": number_to_json(c.expected), "computed": number_to_json(c.computed), "facts": c.facts}
+            for c in a.checks
+        ],
+    }
+
+
+def page_to_json(page: PageResult) -> dict:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "source": asdict(page.source),
+        "extractor": page.extractor,
+        "repairs": [asdict(r) for r in page.repairs],
+        "articles": [article_to_json(a) for a in page.articles],
+    }

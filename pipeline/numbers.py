@@ -1,0 +1,95 @@
+"""Exact parsing of printed quantities (`35609亿元`, `约1.2万亿元`, `三成`, `3至5个百分点`).
+
+Everything is `Decimal`: 16.4亿 is 1640000000 exactly, never 1639999999.9999998.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .lexicon import (
+    APPROX_AFTER,
+    APPROX_BEFORE,
+    BASE_UNITS,
+    CHINESE_DIGITS,
+    CHINESE_UNITS,
+    MULTIPLIERS,
+    PERCENT_UNITS,
+)
+
+NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
+_CN_NUM = "零〇一二两三四五六七八九十百千"
+
+
+def _alt(words) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+MULT_RE = _alt(MULTIPLIERS)
+UNIT_RE = _alt(BASE_UNITS + list(PERCENT_UNITS))
+_RANGE_SEP = r"(?:至|到|-|—|–|~|～)"
+
+QUANTITY = re.compile(
+    rf"(?P<before>{_alt(APPROX_BEFORE)})?"
+    rf"(?P<low>{NUM})(?:(?P<mult1>{MULT_RE})?(?P<unit1>{UNIT_RE})?{_RANGE_SEP}(?P<high>{NUM}))?"
+    rf"(?P<mult>{MULT_RE})?(?P<after1>多|余)?(?P<unit>{UNIT_RE})(?P<after>{_alt(APPROX_AFTER)})?"
+    rf"|(?P<cn>[一二两三四五六七八九十])成(?P<cnafter>多|左右)?"
+)
+
+
+@dataclass
+class Quantity:
+    number: Decimal
+    unit: str
+    approx: str | None
+    low: Decimal | None
+    high: Decimal | None
+    multiplier: Decimal
+
+
+def chinese_to_int(text: str) -> int:
+    """一百二十三 → 123, 十五 → 15, 两千 → 2000 (up to the thousands)."""
+    total, digit = 0, 0
+    for ch in text:
+        if ch in CHINESE_DIGITS:
+            digit = CHINESE_DIGITS[ch]
+        elif ch in CHINESE_UNITS:
+            total += (digit or 1) * CHINESE_UNITS[ch]
+            digit = 0
+        else:
+            raise ValueError(f"not a Chinese numeral: {text!r}")
+    return total + digit
+
+
+def to_decimal(text: str) -> Decimal:
+    return Decimal(text.replace(",", ""))
+
+
+def normalise_unit(unit: str) -> str:
+    return PERCENT_UNITS.get(unit, unit)
+
+
+def parse_quantity(match: re.Match) -> Quantity:
+    """Turn a `QUANTITY` match into base units; percentages and 百分点 keep their value."""
+    if match.group("cn"):
+        n = Decimal(CHINESE_DIGITS.get(match.group("cn"), 10)) * 10
+        return Quantity(n, "%", match.group("cnafter"), None, None, Decimal(1))
+    unit = normalise_unit(match.group("unit"))
+    mult = MULTIPLIERS.get(match.group("mult") or "", Decimal(1))
+    low = to_decimal(match.group("low")) * mult
+    high = None
+    if match.group("high"):
+        low_mult = MULTIPLIERS.get(match.group("mult1") or "", mult)
+        low = to_decimal(match.group("low")) * low_mult
+        high = to_decimal(match.group("high")) * mult
+    approx = match.group("before") or match.group("after1") or match.group("after")
+    number = _clean(low)
+    return Quantity(number, unit, approx, number if high is not None else None,
+                    _clean(high) if high is not None else None, mult)
+
+
+def _clean(value: Decimal) -> Decimal:
+    """Drop exponent artefacts of multiplication (1.2 × 10¹² → 1200000000000)."""
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
