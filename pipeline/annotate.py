@@ -83,6 +83,28 @@ def checks_component(doc: Doc) -> Doc:
     return doc
 
 
+def make_doc(nlp: Language, text: str) -> Doc:
+    """Tokenize line by line: spaCy's whole-text alignment of segmenter output is quadratic on
+    megabyte pages, a line at a time it is linear. The Doc's text equals `text` exactly."""
+    words: list[str] = []
+    spaces: list[bool] = []
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if line:
+            for token in nlp.tokenizer(line):
+                words.append(token.text)
+                spaces.append(bool(token.whitespace_))
+        if i + 1 < len(lines):
+            if spaces and spaces[-1] is False and words and words[-1] == "\n":
+                words[-1] += "\n"
+            else:
+                words.append("\n")
+                spaces.append(False)
+    doc = Doc(nlp.vocab, words=words, spaces=spaces)
+    assert doc.text == text
+    return doc
+
+
 def make_nlp(segmenter: str = "jieba", pkuseg_model: str | None = None) -> Language:
     """jieba by default; pkuseg only with a model path (spacy-pkuseg has no offline default)."""
     if segmenter == "pkuseg" and not pkuseg_model:
@@ -94,6 +116,7 @@ def make_nlp(segmenter: str = "jieba", pkuseg_model: str | None = None) -> Langu
     jieba.setLogLevel(60)
     config = {"nlp": {"tokenizer": {"@tokenizers": "spacy.zh.ChineseTokenizer", "segmenter": segmenter}}}
     nlp = spacy.blank("zh", config=config)
+    nlp.max_length = 10**9  # no parser or NER: memory grows with tokens only
     if segmenter == "pkuseg":
         nlp.tokenizer.initialize(pkuseg_model=pkuseg_model)
     for name in COMPONENTS:

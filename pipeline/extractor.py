@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .annotate import make_nlp
+from .annotate import make_doc, make_nlp
 from .ingest import decode_page, looks_traditional, normalize_view, read_page
 from .model import PageResult, Source
 from .repair import repair
@@ -30,7 +30,7 @@ class Extractor:
         traditional = looks_traditional(text)
         source.converted_from_traditional = traditional
         view, repairs = repair(normalize_view(text, simplify=traditional))
-        doc = self.nlp.make_doc(view.text)
+        doc = make_doc(self.nlp, view.text)
         doc._.view = view
         for _, component in self.nlp.pipeline:
             doc = component(doc)

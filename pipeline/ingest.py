@@ -147,6 +147,13 @@ _KEEP = set("，：；！？（）")
 _ASCII_BRACKETS = {"(": "（", ")": "）"}
 
 
+def view_char(ch: str) -> str:
+    if ch in _KEEP:
+        return ch
+    out = fold_char(ch)
+    return _ASCII_BRACKETS.get(out, out)
+
+
 def normalize_view(original: str, simplify: bool) -> TextView:
     """The extractor's copy: full-width digits/letters/% folded, `(`/`)` unified to the
     full-width forms, CR removed from line ends, optionally traditional → simplified."""
@@ -155,12 +162,7 @@ def normalize_view(original: str, simplify: bool) -> TextView:
     for i, ch in enumerate(original):
         if ch == "\r":
             continue
-        if ch in _KEEP:
-            out = ch
-        else:
-            out = fold_char(ch)
-            out = _ASCII_BRACKETS.get(out, out)
-        chars.append(out)
+        chars.append(view_char(ch))
         index.append(i)
     text = "".join(chars)
     if simplify:

@@ -19,7 +19,7 @@ _CN = "一二三四五六七八九十"
 ENUM = re.compile(rf"([{_CN}]+)是|第([{_CN}]+)[，,、:：]|[（(]([{_CN}]+)[）)]|(首先|其次|再次|最后)[，,]?")
 _SEQ = {"首先": 1, "其次": 2, "再次": 3}
 CONT_FROM = re.compile(r"^[（(]上接第?[0-9一二三四五六七八九十]+版[）)]")
-CUE = re.compile(rf"^(?P<issuer>[\u4e00-\u9fff]{{1,10}}?)(?P<verb>{'|'.join(CUE_VERBS)})[，,:：]")
+CUE = re.compile(rf"(?P<issuer>[\u4e00-\u9fff]{{1,10}}?)(?P<verb>{'|'.join(CUE_VERBS)})[，,:：]")
 _MODAL_ALT = r"(?:必须|要(?![素求点害闻是紧件领义务])|应当|务必)"
 MODAL = re.compile(rf"^(?P<who>[\u4e00-\u9fff]{{1,4}}?)?(?P<modal>{_MODAL_ALT})")
 ADVERB = re.compile(
@@ -86,12 +86,13 @@ class DirectiveExtractor:
             cont = CONT_FROM.match(para)
             body_off = cont.end() if cont else 0
             markers = [m for m in ENUM.finditer(para, body_off) if self._is_item_start(para, m)]
-            cue = CUE.match(para, body_off) if not markers or markers[0].start() != body_off else None
-            if cue:
-                found = self._cued(para, start, cue)
-                if found:
-                    items.append(found)
-                continue
+            if not markers or markers[0].start() != body_off:
+                cues = [c for c in (CUE.match(para, pos) for pos in self._sentence_starts(para, body_off)) if c]
+                found = [self._cued(para[: (cues[k + 1].start() if k + 1 < len(cues) else len(para))], start, c)
+                         for k, c in enumerate(cues)]
+                items.extend(f for f in found if f)
+                if cues and cues[0].start() == body_off:
+                    continue
             if not markers:
                 if p_index == 0 and cont and action_start(para[body_off:]):
                     pending_continuation = (start + body_off, end, len(items))
@@ -109,6 +110,10 @@ class DirectiveExtractor:
                     items.insert(at, (s, e, ordinal - 1, None, None, None, s))
                     pending_continuation = None
         return [self._build(*item) for item in items]
+
+    @staticmethod
+    def _sentence_starts(para: str, first: int) -> list[int]:
+        return [first] + [m.end() for m in re.finditer(r"[。！？]", para) if m.end() < len(para) and m.end() > first]
 
     @staticmethod
     def _trim(para: str, end: int) -> int:
@@ -164,7 +169,6 @@ class DirectiveExtractor:
         while core_end < end and text[core_end] not in "，。；！？,;":
             core_end += 1
         actions = []
-        pos = start
         for m in re.finditer(r"[^，。；！？,;：:]+", text[start:end]):
             c_start = start + m.start()
             clause = m.group(0)
@@ -181,6 +185,5 @@ class DirectiveExtractor:
                 o_end = c_start + len(clause)
                 if o_end > v_end:
                     actions.append(Action(self.span(v_start, v_end), self.span(v_end, o_end)))
-            pos = c_start
         return Directive(self.span(start, end), ordinal, cue, issuer, addressee, self.span(core_start, core_end),
                          actions)

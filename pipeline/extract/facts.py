@@ -35,11 +35,11 @@ METRIC_HEAD = re.compile(
     r"(?:营业收入|业务收入|收入|营收|利润总额|净利润|利润|出口额|出口|进口额|进口|进出口总值|进出口|总值|顺差|逆差|增加值"
     r"|产量|产值|销量|销售额|投资额|投资|零售总额|总额|人数|用户数|用户|户数|流量|发电量|用电量|消费|支出|余额|规模"
     r"|总量|生产总值|GDP|价格|指数|出栏|存栏|数量|金额|税收|营业额|吞吐量|货运量|客运量|成交额|交易额|保有量"
-    r"|基站|订单|融资|贷款|存款|储蓄|工资|人口|面积|产能|效率|市值|次数|票房|接待量|游客)$"
+    r"|基站|订单|就业|融资|贷款|存款|储蓄|工资|人口|面积|产能|效率|市值|次数|票房|接待量|游客)$"
 )
 METRIC_HEAD_ANY = re.compile(METRIC_HEAD.pattern[:-1])
 _LEADING_FILLER = re.compile(r"^(?:其中|同时|此外|另外|而|但是?|且|并|其|仍|均|共|也|则|其次|全年|合计)+[，]?")
-_VERB = re.compile(r"(?:共|累计|合计)?(?:实现|完成|达到|达|录得|突破|超过|为|是|有|共有|拥有|生产|销售|新增|新建"
+_VERB = re.compile(r"(?:共|累计|合计)?(?:实现|完成|达到|达|录得|突破|超过|为|是|有|共有|拥有|新建"
                    r"|累计|建成|开通|发放|吸引|接待|收获)了?")
 _SEP = "、和及与"
 
@@ -252,7 +252,7 @@ class FactExtractor:
             referred = self._referred_before_share(text, pos, head[0]) or st.metric_name or ""
             return span, referred + "占比", False, True, False
         name = phrase
-        if METRIC_HEAD.fullmatch(phrase) or len(phrase) <= 2:
+        if METRIC_HEAD.fullmatch(phrase) or len(phrase) <= 4:
             subject = self._subject(text, pos, head[0])
             if subject and not is_place(subject):
                 name = subject + phrase
@@ -319,7 +319,17 @@ class FactExtractor:
     def _enumeration(self, cl: Clause, text: str, pos: int, quantities: list[re.Match], st: ParagraphState,
                      art: ArticleState, period: Span | None, evidence: Span) -> list[Fact]:
         idx = text.index("分别")
-        head = text[pos:idx]
+        head_end = idx
+        tail_metric = self._metric_phrase(text, pos, idx)
+        if tail_metric and any(c in text[pos:idx] for c in _SEP):
+            # "四川、湖北和重庆软件业务收入分别…": the metric is glued to the last listed place
+            last = re.split(rf"[{_SEP}]", text[pos:tail_metric[1]])[-1]
+            for n in range(len(last) - 1, 1, -1):
+                if is_place(last[:n]):
+                    head_end = tail_metric[1] - len(last) + n
+                    tail_metric = (head_end, tail_metric[1])
+                    break
+        head = text[pos:head_end]
         items = [m for m in re.finditer(rf"[^{_SEP}]+", head)] if any(c in head for c in _SEP) else []
         scopes: list[Span | None] = []
         metrics: list[tuple[Span, str] | None] = []
@@ -348,7 +358,7 @@ class FactExtractor:
             metrics = [None] * n
             if not scopes:
                 scopes = [None] * n
-        share = self._metric_phrase(text, pos, idx)
+        share = tail_metric if head_end != idx else self._metric_phrase(text, pos, idx)
         if share:
             base_span = self.span(cl.start + share[0], cl.start + share[1])
             phrase = text[share[0]:share[1]]

@@ -1,0 +1,107 @@
+"""Fact semantics on sentences written for the tests (not page-specific strings)."""
+
+from decimal import Decimal
+
+import pytest
+from conftest import extract_text, facts_of
+
+
+def facts(extractor, body: str, title: str = "某行业运行情况"):
+    return facts_of(extract_text(extractor, f"{title}\n\n{body}\n"))
+
+
+def change(f):
+    return (f.change.number, f.change.unit, f.change.of) if f.change else None
+
+
+def test_value_with_change_and_rate_changes(extractor):
+    fs = facts(extractor, "前三季度，全国电子信息制造业实现营业收入12345亿元，同比增长4.2%，增速较去年同期回落3.1个百分点，"
+                          "较上半年提高0.8个百分点。")
+    assert len(fs) == 3
+    first, second, third = fs
+    assert first.metric.text == "营业收入" and first.value.number == Decimal("1234500000000")
+    assert first.value.unit == "元" and change(first) == (Decimal("4.2"), "%", "level")
+    assert first.basis.text == "同比" and first.period.text == "前三季度" and first.scope.text == "全国"
+    assert second.metric.text == "增速" and change(second) == (Decimal("-3.1"), "百分点", "rate")
+    assert second.basis.text == "较去年同期"
+    assert change(third) == (Decimal("0.8"), "百分点", "rate") and third.metric.text == "增速"
+
+
+@pytest.mark.parametrize(
+    "sentence,number",
+    [
+        ("上半年，某市进口额同比下降3.0%，降幅较一季度收窄2.5个百分点。", Decimal("2.5")),
+        ("上半年，某市进口额同比下降3.0%，降幅较一季度扩大2.5个百分点。", Decimal("-2.5")),
+        ("上半年，某市出口额同比增长3.0%，增幅较一季度收窄2.5个百分点。", Decimal("-2.5")),
+        ("上半年，某市出口额同比增长3.0%，增幅较一季度扩大2.5个百分点。", Decimal("2.5")),
+    ],
+)
+def test_sign_of_rate_changes(extractor, sentence, number):
+    fs = facts(extractor, sentence)
+    assert change(fs[-1]) == (number, "百分点", "rate")
+
+
+def test_flat_is_zero(extractor):
+    fs = facts(extractor, "10月份，规模以上工业增加值环比持平。")
+    assert len(fs) == 1 and fs[0].change.number == 0 and fs[0].basis.text == "环比"
+
+
+def test_enumeration_pairs_one_to_one(extractor):
+    fs = facts(extractor, "上半年，四川、湖北、陕西和重庆软件业务收入分别增长7.5%、6.1%、9.0%和4.4%。")
+    assert [(f.scope.text, f.change.number) for f in fs] == [
+        ("四川", Decimal("7.5")), ("湖北", Decimal("6.1")), ("陕西", Decimal("9.0")), ("重庆", Decimal("4.4"))]
+    assert {f.metric.text for f in fs} == {"软件业务收入"}
+
+
+def test_shares(extractor):
+    fs = facts(extractor, "上半年，集成电路产业实现销售收入2400亿元，占全省电子信息产业收入的比重为30.5%。")
+    share = fs[-1]
+    assert share.metric.text == "占全省电子信息产业收入的比重"
+    assert share.metric_name == "集成电路产业销售收入占比"
+    assert share.value.number == Decimal("30.5") and share.value.unit == "%"
+
+
+def test_share_change_is_of_level(extractor):
+    fs = facts(extractor, "全年，新能源汽车销量占汽车总销量比重为31.6%，比上年提高5.9个百分点。")
+    assert change(fs[-1]) == (Decimal("5.9"), "百分点", "level")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "2023年5月12日，第三届数字经济大会在杭州开幕。",
+        "加快5G网络建设，实施“512工程”，编制“十四五”规划。",
+        "全国15个副省级中心城市负责同志参加会议。",
+        "详见第1版报道，收入居前5名的省份名单已公布。",
+    ],
+)
+def test_non_statistics_produce_no_fact(extractor, sentence):
+    assert facts(extractor, sentence) == []
+
+
+def test_approximate_values_and_chinese_shares(extractor):
+    fs = facts(extractor, "今年以来，全市新增就业约12.6万人，其中高校毕业生占三成左右。")
+    assert fs[0].value.number == Decimal("126000") and fs[0].value.approx == "约"
+    assert fs[1].value.number == Decimal("30") and fs[1].value.unit == "%"
+
+
+def test_full_width_and_traditional_pages(extractor):
+    fs = facts(extractor, "上半年，全國軟件業務收入３５６０９億元，同比增長６．７％。", title="軟件業運行情況")
+    assert fs[0].value.number == Decimal("3560900000000")
+    assert fs[0].value.span.text == "３５６０９億元"
+    assert fs[0].metric_name == "软件业务收入"
+
+
+def test_seed_page_semantics(seed_result):
+    fs = facts_of(seed_result)
+    by_change = {(f.metric.text, f.change.span.text): f for f in fs if f.change}
+    rate = by_change[("增速", "回落8.3个百分点")]
+    assert (rate.change.number, rate.change.unit, rate.change.of) == (Decimal("-8.3"), "百分点", "rate")
+    narrowed = next(f for f in fs if f.change and f.change.span.text == "收窄12.8个百分点")
+    assert narrowed.change.number == Decimal("12.8") and narrowed.change.of == "rate"
+    total = next(f for f in fs if f.value and f.value.span.text == "35609亿元")
+    assert total.value.number == Decimal("3560900000000") and total.value.unit == "元"
+    ne = next(f for f in fs if f.value and f.value.span.text == "1015亿元")
+    assert ne.change.number == Decimal("1.6") and ne.scope.text == "东北地区"
+    provinces = [f.scope.text for f in fs if f.change and f.scope and f.scope.text in ("广东", "北京", "江苏", "浙江", "山东")]
+    assert provinces == ["广东", "北京", "江苏", "浙江", "山东"]

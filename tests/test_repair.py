@@ -1,0 +1,56 @@
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pipeline.ingest import normalize_view
+from pipeline.repair import repair
+
+
+def run(text):
+    view, repairs = repair(normalize_view(text, simplify=False))
+    return view, repairs
+
+
+def test_mid_word_break_is_joined():
+    view, repairs = run("软件业务收入增速持续回\n\n升。上半年，收入增长。\n")
+    assert view.text == "软件业务收入增速持续回升。上半年，收入增长。"
+    assert [r.kind for r in repairs] == ["join_line"]
+
+
+def test_break_before_a_number_is_joined():
+    view, _ = run("5省市合计软件业务收入占全国比重为\n\n66.1%。\n")
+    assert view.text == "5省市合计软件业务收入占全国比重为66.1%。"
+
+
+def test_number_broken_across_lines():
+    view, _ = run("粮食产量达到13\n908万吨。\n")
+    assert view.text == "粮食产量达到13908万吨。"
+
+
+def test_duplicated_unit_at_column_break():
+    view, repairs = run("东北地区完成收入1015亿元。\n\n亿元，同比增长1.6%。\n")
+    assert view.text == "东北地区完成收入1015亿元，同比增长1.6%。"
+    assert repairs[0].kind == "dup_unit" and repairs[0].removed == "。\n\n亿元"
+    s, e = view.to_original(view.text.index("1015亿元"), view.text.index("，"))
+    assert view.original[s:e] == "1015亿元"
+
+
+def test_real_paragraph_breaks_and_headings_are_kept():
+    text = "分地区运行情况\n\n东、西部地区收入保持较快增长。上半年，增长。\n \n \n会议强调，要加强。\n三是推动发展。\n"
+    view, repairs = run(text)
+    assert view.text.split("\n") == ["分地区运行情况", "东、西部地区收入保持较快增长。上半年，增长。", "会议强调，要加强。",
+                                     "三是推动发展。"]
+    assert any(r.kind == "blank_run" for r in repairs)
+
+
+@given(st.lists(st.sampled_from(["收入增长", "6.7%", "。", "，", "\n", "\n\n", " \n", "亿元", "会议强调", "回", "升",
+                                 "三是", "１２"]), max_size=30))
+def test_repair_only_deletes(pieces):
+    text = "".join(pieces)
+    base = normalize_view(text, simplify=False)
+    view, repairs = repair(base)
+    assert len(view.text) == len(view.index)
+    assert view.index == sorted(set(view.index))
+    for i, ch in enumerate(view.text):
+        assert base.text[base.index.index(view.index[i])] == ch
+    for r in repairs:
+        assert text[r.start:r.end] == r.removed
