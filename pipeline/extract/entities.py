@@ -5,7 +5,6 @@ speech and title cues for names, and a gazetteer of provinces, major cities and 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from ..model import Entity, TextView
 
@@ -38,7 +37,6 @@ _PUNCT = set("，。、；：！？“”‘’（）()《》【】—…·,.;:!
 _STOP_TAGS = ("x", "p", "uj", "ul", "r", "d", "m", "t", "f", "c", "q", "ad", "y", "u", "z")
 
 
-@lru_cache(maxsize=256)
 def _posseg(text: str) -> list[tuple[str, str]]:
     import jieba
     import jieba.posseg
