@@ -100,6 +100,25 @@ def cmd_gold_check(args) -> int:
     return 1 if bad else 0
 
 
+def cmd_batch(args) -> int:
+    from .batch import BatchError, Config, run_batch
+
+    config = Config(segmenter=args.segmenter, pkuseg_model=args.pkuseg_model, timeout=args.timeout)
+    try:
+        summary = run_batch(args.inputs, args.out, workers=args.workers, engine=args.engine, scheduler=args.scheduler,
+                            resume=args.resume, config=config, pattern=args.path_pattern, chunk_size=args.chunk_size,
+                            quiet=args.quiet)
+    except BatchError as exc:
+        raise CliError(str(exc)) from exc
+    if summary.already_complete:
+        print(f"baozhi batch: {args.out} is already complete ({summary.pages} pages, {summary.failed} failed)",
+              file=sys.stderr)
+    else:
+        print(f"baozhi batch: {summary.pages} pages, {summary.failed} failed, {summary.chunks_done} chunks written, "
+              f"{summary.chunks_skipped} resumed, {summary.seconds:.1f}s → {args.out}", file=sys.stderr)
+    return min(summary.failed, 125)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="baozhi", description="Structured facts from Chinese newspaper pages.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -126,6 +145,20 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("-o", "--output")
     nlp_options(ev)
     ev.set_defaults(func=cmd_evaluate)
+
+    ba = sub.add_parser("batch", help="process an archive into documents.jsonl and Parquet tables")
+    ba.add_argument("inputs", nargs="+", help="folders (recursive), globs, text/HTML files, JSONL archives")
+    ba.add_argument("--out", required=True, help="output folder")
+    ba.add_argument("--workers", type=int, default=1)
+    ba.add_argument("--engine", choices=["local", "dask"], default="local")
+    ba.add_argument("--scheduler", help="dask scheduler address (tcp://host:port); default: a LocalCluster")
+    ba.add_argument("--resume", action="store_true", help="finish an interrupted run in --out")
+    ba.add_argument("--path-pattern", help="page metadata from paths, e.g. '{paper}/{yyyy}-{mm}-{dd}/{page}.txt'")
+    ba.add_argument("--chunk-size", type=int, default=16, help="pages per output part (default 16)")
+    ba.add_argument("--timeout", type=float, default=60.0, help="seconds per page before it is failed (local)")
+    ba.add_argument("--quiet", action="store_true")
+    nlp_options(ba)
+    ba.set_defaults(func=cmd_batch)
 
     gd = sub.add_parser("gold", help="gold file utilities")
     gsub = gd.add_subparsers(dest="gold_command", required=True)

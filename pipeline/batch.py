@@ -1,0 +1,512 @@
+"""Batch processing of archives: streaming, per-page isolation, resumable, local or Dask.
+
+Pages are cut into chunks in a deterministic order. A worker turns one chunk into one part
+of every output (documents, errors, Parquet tables), each written atomically; the driver then
+commits the chunk with a marker file. A killed run resumes by redoing only uncommitted chunks,
+and the final files (documents.jsonl, errors.jsonl, stitched articles, manifest.json) are
+assembled from committed parts, so every page lands exactly once whatever the worker count.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import html.parser
+import json
+import os
+import re
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .export import write_atomic
+from .model import page_to_json
+from .tables import SCHEMAS, PageMeta, page_rows, to_table
+
+TEXT_SUFFIXES = {".txt", ".text", ".html", ".htm"}
+WORK = "_work"
+
+
+class BatchError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class PageRef:
+    page_id: str
+    path: str
+    line: int | None = None  # JSONL archives: the 1-based line; files: None
+    paper: str | None = None
+    date: str | None = None
+    page: int | None = None
+    text: str | None = None  # JSONL payload, carried to the worker
+    error: str | None = None  # a JSONL record that is not a page
+
+
+@dataclass
+class Config:
+    segmenter: str = "jieba"
+    pkuseg_model: str | None = None
+    timeout: float = 60.0
+
+
+@dataclass
+class ChunkDone:
+    index: int
+    pages: list[tuple[str, str]] = field(default_factory=list)  # (page_id, sha256)
+    failed: int = 0
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+# -- inputs --------------------------------------------------------------------------------
+
+def path_pattern(pattern: str) -> re.Pattern:
+    """`{paper}/{yyyy}-{mm}-{dd}/{page}.txt` → a regex matched against the end of a page's path."""
+    fields = {"paper": r"(?P<paper>[^/]+)", "yyyy": r"(?P<yyyy>\d{4})", "mm": r"(?P<mm>\d{1,2})",
+              "dd": r"(?P<dd>\d{1,2})", "page": r"(?P<page>\d+)", "any": r"[^/]*"}
+    out, pos = "", 0
+    for m in re.finditer(r"\{(\w+)\}", pattern):
+        if m.group(1) not in fields:
+            raise BatchError(f"path pattern {pattern!r}: unknown field {{{m.group(1)}}}")
+        out += re.escape(pattern[pos:m.start()]) + fields[m.group(1)]
+        pos = m.end()
+    return re.compile(r"(?:^|/)" + out + re.escape(pattern[pos:]) + "$")
+
+
+def _meta_from_path(rel: str, pattern: re.Pattern | None) -> dict:
+    if pattern is None:
+        return {}
+    m = pattern.search(rel)
+    if not m:
+        return {}
+    g = m.groupdict()
+    date = f"{g['yyyy']}-{int(g['mm']):02d}-{int(g['dd']):02d}" if g.get("yyyy") and g.get("mm") and g.get("dd") else None
+    return {"paper": g.get("paper"), "date": date, "page": int(g["page"]) if g.get("page") else None}
+
+
+def _expand(inputs: list[str]) -> list[tuple[Path, Path]]:
+    """(file, root it was found under) in a deterministic order."""
+    found: list[tuple[Path, Path]] = []
+    for item in inputs:
+        p = Path(item)
+        if p.is_dir():
+            files = sorted(f for f in p.rglob("*") if f.is_file() and (f.suffix in TEXT_SUFFIXES or f.suffix == ".jsonl"))
+            found += [(f, p) for f in files]
+        elif p.is_file():
+            found.append((p, p.parent))
+        else:
+            matches = sorted(glob.glob(item, recursive=True))
+            if not matches:
+                raise BatchError(f"{item}: no such file, folder or matching glob")
+            found += [(Path(m), Path(m).parent) for m in matches if Path(m).is_file()]
+    return found
+
+
+def iter_pages(inputs: list[str], pattern: str | None = None) -> Iterator[PageRef]:
+    regex = path_pattern(pattern) if pattern else None
+    for path, root in _expand(inputs):
+        rel = path.relative_to(root).as_posix() if path != root else path.name
+        if path.suffix == ".jsonl":
+            yield from _iter_jsonl(path, rel)
+        else:
+            yield PageRef(page_id=rel, path=str(path), **_meta_from_path(rel, regex))
+
+
+def _iter_jsonl(path: Path, rel: str) -> Iterator[PageRef]:
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+                text = rec["text"]
+                if not isinstance(text, str):
+                    raise TypeError("text is not a string")
+            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                yield PageRef(page_id=f"{rel}:{n}", path=str(path), line=n, error=f"bad JSONL record: {exc}")
+                continue
+            page = rec.get("page")
+            yield PageRef(page_id=str(rec.get("id") or f"{rel}:{n}"), path=str(path), line=n, text=text,
+                          paper=rec.get("paper"), date=rec.get("date"),
+                          page=int(page) if isinstance(page, int | str) and str(page).isdigit() else None)
+
+
+def fingerprint(refs: Iterator[PageRef]) -> tuple[str, int]:
+    h = hashlib.sha256()
+    n = 0
+    for ref in refs:
+        h.update(f"{ref.page_id}\t{ref.path}\t{ref.line}\n".encode())
+        n += 1
+    return h.hexdigest(), n
+
+
+def chunks(refs: Iterator[PageRef], size: int) -> Iterator[tuple[int, list[PageRef]]]:
+    batch, index = [], 0
+    for ref in refs:
+        batch.append(ref)
+        if len(batch) == size:
+            yield index, batch
+            batch, index = [], index + 1
+    if batch:
+        yield index, batch
+
+
+# -- one chunk (runs in a worker) --------------------------------------------------------------
+
+class _HTMLText(html.parser.HTMLParser):
+    BREAKS = {"p", "br", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "section", "article"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self.skip += 1
+        elif tag in self.BREAKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style"):
+            self.skip = max(0, self.skip - 1)
+        elif tag in self.BREAKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if not self.skip:
+            self.parts.append(data)
+
+
+def html_to_text(markup: str) -> str:
+    """Visible text of an HTML page; offsets of its results refer to this text."""
+    parser = _HTMLText()
+    parser.feed(markup)
+    return re.sub(r"\n{3,}", "\n\n", "".join(parser.parts))
+
+
+@lru_cache(maxsize=2)
+def _extractor(segmenter: str, pkuseg_model: str | None):
+    """One pipeline per worker process, built on its first page and reused."""
+    from .extractor import Extractor
+
+    return Extractor(segmenter=segmenter, pkuseg_model=pkuseg_model)
+
+
+class _PageTimeout(Exception):
+    pass
+
+
+def _on_alarm(signum, frame):
+    raise _PageTimeout()
+
+
+def _extract(ref: PageRef, config: Config):
+    from .ingest import decode_page
+    from .model import Source
+
+    extractor = _extractor(config.segmenter, config.pkuseg_model)
+    if ref.text is not None:
+        data = ref.text.encode("utf-8")
+        source = Source(f"{ref.path}:{ref.line}", hashlib.sha256(data).hexdigest(), "utf-8", "jsonl record")
+        return extractor.extract_text(ref.text, source)
+    if ref.error is not None:
+        raise ValueError(ref.error)
+    data = Path(ref.path).read_bytes()
+    if Path(ref.path).suffix in (".html", ".htm"):
+        text, source = decode_page(data, ref.path)
+        return extractor.extract_text(html_to_text(text), source)
+    return extractor.extract_bytes(data, ref.path)
+
+
+def _write_parquet(path: Path, table: pa.Table) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    pq.write_table(table, tmp, compression="zstd")
+    os.replace(tmp, path)
+
+
+def run_chunk(index: int, refs: list[PageRef], out: str, config: Config) -> ChunkDone:
+    """Extract one chunk and write its parts. Never raises for a page: failures become records."""
+    out_dir = Path(out)
+    done = ChunkDone(index)
+    rows: dict[str, list[dict]] = {name: [] for name in SCHEMAS}
+    docs, errors = [], []
+    use_alarm = config.timeout > 0 and hasattr(signal, "setitimer") and _in_main_thread()
+    for ref in refs:
+        try:
+            if use_alarm:
+                old = signal.signal(signal.SIGALRM, _on_alarm)
+                signal.setitimer(signal.ITIMER_REAL, config.timeout)
+            try:
+                result = _extract(ref, config)
+            finally:
+                if use_alarm:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
+                    signal.signal(signal.SIGALRM, old)
+        except _PageTimeout:
+            errors.append({"id": ref.page_id, "path": ref.path, "line": ref.line,
+                           "reason": f"timeout after {config.timeout:g}s"})
+            done.failed += 1
+            continue
+        except Exception as exc:  # per-page isolation: any stage failure is recorded, not fatal
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            errors.append({"id": ref.page_id, "path": ref.path, "line": ref.line,
+                           "reason": f"{type(exc).__name__}: {reason}"})
+            done.failed += 1
+            continue
+        meta = PageMeta(ref.page_id, ref.paper, ref.date, ref.page)
+        doc = page_to_json(result)
+        doc["page"] = {"id": ref.page_id, "paper": meta.paper, "date": meta.date, "page": meta.page}
+        docs.append(json.dumps(doc, ensure_ascii=False, sort_keys=False))
+        for name, new in page_rows(meta, result).items():
+            rows[name].extend(new)
+        done.pages.append((ref.page_id, result.source.sha256))
+    part = f"part-{index:05d}"
+    for name in SCHEMAS:
+        _write_parquet(out_dir / name / f"{part}.parquet", to_table(name, rows[name]))
+        done.rows[name] = len(rows[name])
+    write_atomic(out_dir / WORK / "documents" / f"{part}.jsonl", "".join(d + "\n" for d in docs))
+    write_atomic(out_dir / WORK / "errors" / f"{part}.jsonl",
+                 "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in errors))
+    return done
+
+
+def _in_main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+# -- driver ----------------------------------------------------------------------------------
+
+@dataclass
+class Summary:
+    pages: int
+    failed: int
+    chunks_done: int
+    chunks_skipped: int
+    seconds: float
+    already_complete: bool = False
+
+
+class Progress:
+    """A rich progress bar on a terminal, plain log lines otherwise."""
+
+    def __init__(self, total: int, quiet: bool = False):
+        self.total, self.done, self.start, self.quiet = total, 0, time.monotonic(), quiet
+        self.bar = None
+        self.last_log = 0.0
+        if not quiet and sys.stderr.isatty():
+            from rich.progress import BarColumn, TextColumn, TimeRemainingColumn
+            from rich.progress import Progress as Bar
+
+            self.bar = Bar(TextColumn("pages"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                           TextColumn("{task.fields[rate]:.1f} pages/s"), TimeRemainingColumn(), transient=False)
+            self.task = self.bar.add_task("pages", total=total, rate=0.0)
+            self.bar.start()
+
+    def advance(self, n: int) -> None:
+        self.done += n
+        rate = self.done / max(time.monotonic() - self.start, 1e-6)
+        if self.bar is not None:
+            self.bar.update(self.task, completed=self.done, rate=rate)
+        elif not self.quiet and (time.monotonic() - self.last_log > 5 or self.done >= self.total):
+            self.last_log = time.monotonic()
+            eta = (self.total - self.done) / rate if rate else 0
+            print(f"baozhi batch: {self.done}/{self.total} pages, {rate:.1f} pages/s, eta {eta:.0f}s",
+                  file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _plan_path(out: Path) -> Path:
+    return out / WORK / "plan.json"
+
+
+def _marker(out: Path, index: int) -> Path:
+    return out / WORK / "done" / f"part-{index:05d}.json"
+
+
+def run_batch(inputs: list[str], out: str | Path, *, workers: int = 1, engine: str = "local",
+              scheduler: str | None = None, resume: bool = False, config: Config | None = None,
+              pattern: str | None = None, chunk_size: int = 16, quiet: bool = False) -> Summary:
+    config = config or Config()
+    out = Path(out)
+    started = time.time()
+    digest, total = fingerprint(iter_pages(inputs, pattern))
+    plan = {"fingerprint": digest, "pages": total, "chunk_size": chunk_size, "pattern": pattern,
+            "segmenter": config.segmenter, "pkuseg_model": config.pkuseg_model}
+    manifest_path = out / "manifest.json"
+    if manifest_path.exists():
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if manifest.get("plan") == plan and manifest.get("status") == "complete":
+            return Summary(total, manifest["failed"], 0, 0, 0.0, already_complete=True)
+        if not resume:
+            raise BatchError(f"{out}: holds a finished run of other inputs; choose another --out")
+    if _plan_path(out).exists():
+        previous = json.loads(_plan_path(out).read_text(encoding="utf-8"))
+        if previous != plan:
+            raise BatchError(f"{out}: holds an unfinished run of other inputs or settings; choose another --out")
+        if not resume:
+            raise BatchError(f"{out}: holds an unfinished run; add --resume to finish it")
+    elif out.exists() and any(out.iterdir()):
+        raise BatchError(f"{out}: exists and is not a baozhi batch output")
+    write_atomic(_plan_path(out), json.dumps(plan, indent=1))
+
+    progress = Progress(total, quiet)
+    skipped = done_count = 0
+
+    def pending():
+        nonlocal skipped
+        for index, refs in chunks(iter_pages(inputs, pattern), chunk_size):
+            if _marker(out, index).exists():
+                skipped += 1
+                progress.advance(len(refs))
+                continue
+            yield index, refs
+
+    def commit(result: ChunkDone) -> None:
+        nonlocal done_count
+        write_atomic(_marker(out, result.index), json.dumps(asdict(result)))
+        done_count += 1
+        progress.advance(len(result.pages) + result.failed)
+
+    try:
+        if engine == "local":
+            _run_local(pending(), str(out), config, workers, commit)
+        elif engine == "dask":
+            _run_dask(pending(), str(out), config, workers, scheduler, commit)
+        else:
+            raise BatchError(f"unknown engine {engine!r}")
+    finally:
+        progress.close()
+    failed = finalize(out, plan, inputs, pattern, started, engine, workers)
+    return Summary(total, failed, done_count, skipped, time.time() - started)
+
+
+def _run_local(tasks, out: str, config: Config, workers: int, commit) -> None:
+    if workers <= 1:
+        for index, refs in tasks:
+            commit(run_chunk(index, refs, out, config))
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        in_flight = set()
+        for index, refs in tasks:
+            in_flight.add(pool.submit(run_chunk, index, refs, out, config))
+            if len(in_flight) >= 2 * workers:  # bounded: memory does not grow with the archive
+                finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+                for f in finished:
+                    commit(f.result())
+        for f in in_flight:
+            commit(f.result())
+
+
+def _run_dask(tasks, out: str, config: Config, workers: int, scheduler: str | None, commit) -> None:
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+    else:
+        cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
+                               dashboard_address=None, host="127.0.0.1")
+        client = Client(cluster)
+    try:
+        queue = as_completed()
+        in_flight = 0
+        for index, refs in tasks:
+            queue.add(client.submit(run_chunk, index, refs, out, config, pure=False))
+            in_flight += 1
+            if in_flight >= 2 * max(1, workers):
+                commit(next(queue).result())
+                in_flight -= 1
+        for future in queue:
+            commit(future.result())
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _concat(parts_dir: Path, target: Path) -> int:
+    lines = 0
+    tmp = target.with_name(f".{target.name}.tmp")
+    with open(tmp, "w", encoding="utf-8") as dst:
+        for part in sorted(parts_dir.glob("part-*.jsonl")):
+            with open(part, encoding="utf-8") as src:
+                for line in src:
+                    dst.write(line)
+                    lines += 1
+        dst.flush()
+        os.fsync(dst.fileno())
+    os.replace(tmp, target)
+    return lines
+
+
+def stitch_articles(out: Path) -> pa.Table:
+    """Join `(下转第N版)` parts with the `(上接第P版)` article on page N of the same paper and date."""
+    cols = ["page_id", "paper", "date", "page", "article_index", "title", "start", "end", "continued_from_page",
+            "continued_to_page"]
+    parts = sorted((out / "articles").glob("part-*.parquet"))
+    rows = pa.concat_tables([pq.read_table(p, columns=cols) for p in parts]).to_pylist() if parts else []
+    heads = {}
+    for r in rows:
+        if r["continued_from_page"] is not None and r["paper"] and r["date"] and r["page"] is not None:
+            heads.setdefault((r["paper"], r["date"], r["page"], r["continued_from_page"]), r)
+    stitched = []
+    for r in rows:
+        if r["continued_to_page"] is None or not (r["paper"] and r["date"]) or r["page"] is None:
+            continue
+        tail = heads.get((r["paper"], r["date"], r["continued_to_page"], r["page"]))
+        if tail is None:
+            continue
+        stitched.append({
+            "paper": r["paper"], "date": r["date"], "title": r["title"],
+            "parts": [{k: x[k] for k in ("page_id", "page", "article_index", "start", "end")} for x in (r, tail)],
+        })
+    schema = pa.schema([("paper", pa.string()), ("date", pa.string()), ("title", pa.string()),
+                        ("parts", pa.list_(pa.struct([("page_id", pa.string()), ("page", pa.int32()),
+                                                      ("article_index", pa.int32()), ("start", pa.int64()),
+                                                      ("end", pa.int64())])))])
+    return pa.Table.from_pylist(stitched, schema=schema)
+
+
+def finalize(out: Path, plan: dict, inputs: list[str], pattern: str | None, started: float, engine: str,
+             workers: int) -> int:
+    markers = sorted((out / WORK / "done").glob("part-*.json"))
+    results = [json.loads(m.read_text(encoding="utf-8")) for m in markers]
+    pages = _concat(out / WORK / "documents", out / "documents.jsonl")
+    failed = _concat(out / WORK / "errors", out / "errors.jsonl")
+    _write_parquet(out / "articles_stitched.parquet", stitch_articles(out))
+    files: dict[str, str] = {}
+    for path, _ in _expand(inputs):
+        h = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        files[str(path)] = h.hexdigest()
+    counts = {name: sum(r["rows"].get(name, 0) for r in results) for name in SCHEMAS}
+    from .extractor import EXTRACTOR_NAME
+
+    manifest = {
+        "status": "complete", "plan": plan, "pages": plan["pages"], "succeeded": pages, "failed": failed,
+        "rows": counts,
+        "inputs": [{"path": p, "sha256": s} for p, s in files.items()],
+        "extractor": EXTRACTOR_NAME, "engine": engine, "workers": workers,
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "tables": {name: f"{name}/part-*.parquet" for name in SCHEMAS} | {"articles_stitched": "articles_stitched.parquet"},
+    }
+    write_atomic(out / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
+    return failed

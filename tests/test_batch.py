@@ -1,0 +1,147 @@
+"""Batch runs: tables, isolation of bad pages, determinism, kill -9 and resume, Dask, stitching."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline.batch import Config, run_batch
+from pipeline.cli import main
+
+PATTERN = "{paper}/{yyyy}-{mm}-{dd}/{page}.txt"
+
+
+def page_text(i: int) -> str:
+    return (f"全省经济运行情况第{i}期\n\n上半年，全省实现营业收入{100 + i}亿元，同比增长{i % 9}.5%，"
+            f"增速较一季度提高0.{i % 7 + 1}个百分点。\n会议强调，要加快推进重点项目建设。\n")
+
+
+def make_archive(root: Path, n: int, broken: tuple[int, ...] = ()) -> Path:
+    encodings = ["utf-8", "utf-8-sig", "gb18030", "big5"]
+    for i in range(n):
+        path = root / "paper" / f"2024-03-{i // 4 + 1:02d}" / f"{i % 4 + 1}.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = page_text(i)
+        if encodings[i % 4] == "big5":
+            from opencc import OpenCC
+
+            text = OpenCC("s2t").convert(text)
+        data = bytes(range(256)) * 8 if i in broken else text.encode(encodings[i % 4])
+        path.write_bytes(data)
+    return root
+
+
+def tables(out: Path) -> dict[str, list[dict]]:
+    return {name: pq.read_table(out / name).to_pylist() for name in ("articles", "facts", "directives", "entities")}
+
+
+def test_batch_tables_and_error_isolation(tmp_path):
+    archive = make_archive(tmp_path / "in", 8, broken=(5,))
+    out = tmp_path / "out"
+    summary = run_batch([str(archive)], out, pattern=PATTERN, chunk_size=3, quiet=True)
+    assert (summary.pages, summary.failed) == (8, 1)
+    errors = [json.loads(x) for x in (out / "errors.jsonl").read_text().splitlines()]
+    assert [e["id"] for e in errors] == ["paper/2024-03-02/2.txt"] and "not text" in errors[0]["reason"]
+    docs = [json.loads(x) for x in (out / "documents.jsonl").read_text().splitlines()]
+    assert len(docs) == 7 and {d["source"]["encoding"] for d in docs} == {"utf-8", "utf-8-sig", "gb18030", "big5"}
+    t = tables(out)
+    assert len(t["articles"]) == 7 and len(t["directives"]) == 7
+    facts = [f for f in t["facts"] if f["value_unit"] == "元"]
+    assert len(facts) == 7 and facts[0]["paper"] == "paper" and facts[0]["date"] == "2024-03-01"
+    assert facts[0]["value_exact"] == "10000000000" and facts[0]["change_exact"] == "0.5"
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["failed"] == 1 and manifest["succeeded"] == 7 and len(manifest["inputs"]) == 8
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+
+
+def test_exit_code_counts_failures_and_rerun_changes_nothing(tmp_path):
+    archive = make_archive(tmp_path / "in", 4, broken=(1, 2))
+    out = tmp_path / "out"
+    assert main(["batch", str(archive), "--out", str(out), "--quiet"]) == 2
+    stamp = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    assert main(["batch", str(archive), "--out", str(out), "--quiet"]) == 2
+    assert stamp == {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+
+
+def test_worker_count_does_not_change_the_tables(tmp_path):
+    archive = make_archive(tmp_path / "in", 10)
+    one, two = tmp_path / "one", tmp_path / "two"
+    run_batch([str(archive)], one, workers=1, pattern=PATTERN, chunk_size=2, quiet=True)
+    run_batch([str(archive)], two, workers=2, pattern=PATTERN, chunk_size=2, quiet=True)
+    for rel in ["documents.jsonl", "facts/part-00003.parquet", "articles/part-00000.parquet",
+                "entities/part-00004.parquet", "articles_stitched.parquet"]:
+        assert (one / rel).read_bytes() == (two / rel).read_bytes(), rel
+
+
+def test_kill_9_then_resume_gives_every_page_exactly_once(tmp_path):
+    archive = make_archive(tmp_path / "in", 40)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "pipeline.cli", "batch", str(archive), "--out", str(out), "--chunk-size", "1",
+           "--path-pattern", PATTERN, "--quiet"]
+    proc = subprocess.Popen(cmd, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list((out / "_work" / "done").glob("*.json"))) < 5 and proc.poll() is None:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run finished before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (out / "manifest.json").exists()
+    visible = [p for p in out.rglob("*") if p.is_file() and not p.name.startswith(".")]
+    for p in visible:
+        if p.suffix == ".parquet":
+            pq.read_table(p)  # every visible part is whole
+    assert main(["batch", str(archive), "--out", str(out)]) == 2  # refuses: unfinished run needs --resume
+    assert main(["batch", str(archive), "--out", str(out), "--resume", "--chunk-size", "1", "--path-pattern", PATTERN,
+                 "--quiet"]) == 0
+    docs = [json.loads(x)["page"]["id"] for x in (out / "documents.jsonl").read_text().splitlines()]
+    assert len(docs) == 40 and len(set(docs)) == 40
+    t = tables(out)
+    keys = [(r["page_id"], r["article_index"]) for r in t["articles"]]
+    assert len(keys) == len(set(keys)) == 40
+    assert len({(r["page_id"], r["metric_start"]) for r in t["facts"]}) == len(t["facts"]) == 80  # value+change, then the rate change
+    clean = tmp_path / "clean"
+    run_batch([str(archive)], clean, pattern=PATTERN, chunk_size=1, quiet=True)
+    assert (clean / "documents.jsonl").read_bytes() == (out / "documents.jsonl").read_bytes()
+
+
+def test_dask_local_cluster_equals_local_engine(tmp_path):
+    pytest.importorskip("dask.distributed")
+    archive = make_archive(tmp_path / "in", 6)
+    local, dask = tmp_path / "local", tmp_path / "dask"
+    run_batch([str(archive)], local, pattern=PATTERN, chunk_size=2, quiet=True)
+    run_batch([str(archive)], dask, engine="dask", workers=1, pattern=PATTERN, chunk_size=2, quiet=True)
+    assert tables(local) == tables(dask)
+    assert (local / "documents.jsonl").read_bytes() == (dask / "documents.jsonl").read_bytes()
+
+
+def test_continuations_are_stitched_across_pages(tmp_path):
+    day = tmp_path / "in" / "ribao" / "2024-05-06"
+    day.mkdir(parents=True)
+    (day / "1.txt").write_text("数字经济加快发展\n\n上半年，全市数字经济核心产业增加值增长8.0%。（下转第4版）\n", encoding="utf-8")
+    (day / "4.txt").write_text("（上接第1版）会议强调，要加快培育新业态。\n\n另一篇报道\n\n本报讯 图书馆开馆。\n", encoding="utf-8")
+    out = tmp_path / "out"
+    run_batch([str(tmp_path / "in")], out, pattern=PATTERN, quiet=True)
+    stitched = pq.read_table(out / "articles_stitched.parquet").to_pylist()
+    assert len(stitched) == 1
+    assert stitched[0]["title"] == "数字经济加快发展"
+    assert [(p["page"], p["article_index"]) for p in stitched[0]["parts"]] == [(1, 0), (4, 0)]
+
+
+def test_jsonl_archive_with_metadata_and_a_bad_record(tmp_path):
+    archive = tmp_path / "pages.jsonl"
+    records = [{"id": f"p{i}", "text": page_text(i), "paper": "wanbao", "date": "2024-02-01", "page": i + 1}
+               for i in range(3)]
+    archive.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n{not json\n",
+                       encoding="utf-8")
+    out = tmp_path / "out"
+    summary = run_batch([str(archive)], out, quiet=True, config=Config())
+    assert (summary.pages, summary.failed) == (4, 1)
+    arts = tables(out)["articles"]
+    assert [(a["page_id"], a["paper"], a["page"]) for a in arts] == [("p0", "wanbao", 1), ("p1", "wanbao", 2),
+                                                                     ("p2", "wanbao", 3)]
