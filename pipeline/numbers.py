@@ -34,8 +34,8 @@ _RANGE_SEP = r"(?:至|到|-|—|–|~|～)"
 QUANTITY = re.compile(
     rf"(?P<before>{_alt(APPROX_BEFORE)})?"
     rf"(?P<low>{NUM})(?:(?P<mult1>{MULT_RE})?(?P<unit1>{UNIT_RE})?{_RANGE_SEP}(?P<high>{NUM}))?"
-    rf"(?P<mult>{MULT_RE})?(?P<after1>多|余)?(?P<unit>{UNIT_RE})(?P<after>{_alt(APPROX_AFTER)})?"
-    rf"|(?P<cn>[一二两三四五六七八九十])成(?P<cnafter>多|左右)?"
+    rf"(?P<after0>多|余)?(?P<mult>{MULT_RE})?(?P<after1>多|余)?(?P<unit>{UNIT_RE})(?P<after>{_alt(APPROX_AFTER)})?"
+    rf"|(?P<cnbefore>{_alt(APPROX_BEFORE)})?(?P<cn>[一二两三四五六七八九十])成(?P<cnafter>多|左右)?"
 )
 
 
@@ -75,7 +75,7 @@ def parse_quantity(match: re.Match) -> Quantity:
     """Turn a `QUANTITY` match into base units; percentages and 百分点 keep their value."""
     if match.group("cn"):
         n = Decimal(CHINESE_DIGITS.get(match.group("cn"), 10)) * 10
-        return Quantity(n, "%", match.group("cnafter"), None, None, Decimal(1))
+        return Quantity(n, "%", match.group("cnbefore") or match.group("cnafter"), None, None, Decimal(1))
     unit = normalise_unit(match.group("unit"))
     mult = MULTIPLIERS.get(match.group("mult") or "", Decimal(1))
     low = to_decimal(match.group("low")) * mult
@@ -84,7 +84,7 @@ def parse_quantity(match: re.Match) -> Quantity:
         low_mult = MULTIPLIERS.get(match.group("mult1") or "", mult)
         low = to_decimal(match.group("low")) * low_mult
         high = to_decimal(match.group("high")) * mult
-    approx = match.group("before") or match.group("after1") or match.group("after")
+    approx = match.group("before") or match.group("after0") or match.group("after1") or match.group("after")
     number = _clean(low)
     return Quantity(number, unit, approx, number if high is not None else None,
                     _clean(high) if high is not None else None, mult)

@@ -19,8 +19,6 @@ _UNIT_ALT = "|".join(
 )
 _LEADING_UNIT = re.compile(rf"^(?:{_UNIT_ALT})(?=[，,；;。、）)])")
 _LEADING_QUANTITY = re.compile(rf"^[\d.,]+(?:{_UNIT_ALT})[，。；、）)]")
-# Characters a headline or finished sentence does not end with.
-_OPEN_ENDINGS = set("为的是和与及占达了在比较至将对从把被向以由约近超逾共计到增降")
 # A new paragraph may begin with these even when the previous line looks unfinished.
 _PARAGRAPH_START = re.compile(
     r"^(?:[一二三四五六七八九十]+是|[（(][一二三四五六七八九十\d]+[）)]|第[一二三四五六七八九十]+[，,、]|首先|其次|再次|最后"
@@ -53,7 +51,7 @@ def _should_join(a: str, b: str) -> str | None:
         return None
     if a[-1].isdigit() and (b[0].isdigit() or b[0] in ".．%％"):
         return "number broken across lines"
-    if b[0].isdigit() and (a[-1] in _OPEN_ENDINGS or _LEADING_QUANTITY.match(b)):
+    if _LEADING_QUANTITY.match(b):
         return "line ends before a number"
     if any(p in a for p in "，。；！？"):
         return "line ends mid-sentence"

@@ -8,12 +8,11 @@ such as `一是数据的接口和标准不一致`.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from ..lexicon import CUE_VERBS, DIRECTIVE_CUES
 from ..model import Action, Directive, Span, TextView
 from ..numbers import chinese_to_int
-from .words import tag
+from .words import first_word, tag
 
 _CN = "一二三四五六七八九十"
 ENUM = re.compile(rf"([{_CN}]+)是|第([{_CN}]+)[，,、:：]|[（(]([{_CN}]+)[）)]|(首先|其次|再次|最后)[，,]?")
@@ -44,14 +43,6 @@ def _ordinal(m: re.Match) -> int | None:
     return chinese_to_int(word)
 
 
-@lru_cache(maxsize=4096)
-def _first_word(text: str) -> str:
-    import jieba
-
-    words = jieba.lcut(text[:12], HMM=False)
-    return words[0] if words else ""
-
-
 def action_start(clause: str) -> tuple[int, int] | None:
     """(verb start, verb end) when the clause starts with an action, else None."""
     lead = ADVERB.match(clause)
@@ -59,7 +50,7 @@ def action_start(clause: str) -> tuple[int, int] | None:
     rest = clause[pos:]
     if not rest:
         return None
-    word = _first_word(rest)
+    word = first_word(rest[:12])
     for n in (4, 3, 2):
         if rest[:n] in ACTION_VERBS:
             return pos, pos + n

@@ -14,12 +14,12 @@ from decimal import Decimal
 from ..lexicon import DOWN_WORDS, FLAT_WORDS, RATE_WORDS, SHARE_WORDS, UP_WORDS
 from ..model import Change, Fact, Span, TextView, Value
 from ..numbers import QUANTITY, parse_quantity
-from .words import is_place
+from .words import first_word, is_place
 
 PERIOD = re.compile(
     r"(?:\d{4}年)?(?:上半年|下半年|前三季度|前[一二三四]季度|第?[一二三四]季度|[一二三四]季度|全年|今年以来|年内"
-    r"|\d{1,2}[—\-–~～至]\d{1,2}月(?:份)?|前\d{1,2}个?月|\d{1,2}月(?:份)?(?:以来)?)"
-    r"|\d{4}年(?:末|底|初)?|上年同期|去年同期|本月|上月"
+    r"|\d{1,2}[—\-–~～至]\d{1,2}月(?:份)?|前\d{1,2}个?月|\d{1,2}月(?!\d{1,2}[日号])(?:份)?(?:末|底|初|上旬|中旬|下旬|以来)?)"
+    r"|\d{4}年(?:末|底|初)?|上年同期|去年同期|本月|上月|年末|年底|年初|上旬|中旬|下旬"
 )
 BASIS = re.compile(r"同比|环比|(?:较|比|与)(?:(?:上年|去年|上月|上季度|前一年|上一年|今年)(?:同期|全年|年末|年初|底|末)?"
                    r"|第?[一二三四]季度(?:末)?|\d{1,2}[—\-–]\d{1,2}月|\d{4}年(?:末|底)?|上半年|前三季度|同期)(?:相比)?")
@@ -27,18 +27,19 @@ _DIRECTION_ALT = "|".join(sorted(UP_WORDS + DOWN_WORDS, key=len, reverse=True))
 CHANGE = re.compile(rf"(?P<dir>{_DIRECTION_ALT})(?:了)?(?P<q>" + QUANTITY.pattern + ")")
 FLAT = re.compile("|".join(FLAT_WORDS))
 SCOPE = re.compile(
-    r"^(?:我国|全国(?:\d+个[\u4e00-\u9fff]{1,10}?(?:城市|省份|地区|省市))?|全行业|全省|全市|全区|全县|各地区"
-    r"|[东中西]部地区|东北地区|东、中、西部地区|\d+省(?:市|区)?|\d+个(?:省份|城市|地区))"
+    r"(?:我国|全国(?:\d+个[\u4e00-\u9fff]{1,10}?(?:城市|省份|地区|省市))?|全行业|全省|全市|全区|全县|各地区"
+    r"|[东中西]部地区|东北地区|东、中、西部地区|\d+省(?:市|区)?"
+    r"|(?:全国|全省|全市)?\d+个[\u4e00-\u9fff]{0,8}?(?:城市|省份|地区|省市|项目|企业|园区|县|区))"
 )
 _CLASSIFIER_UNITS = {"个", "家", "项", "名", "位", "款", "处", "座", "所", "条", "批", "部", "台", "只", "套", "件"}
 METRIC_HEAD = re.compile(
     r"(?:营业收入|业务收入|收入|营收|利润总额|净利润|利润|出口额|出口|进口额|进口|进出口总值|进出口|总值|顺差|逆差|增加值"
     r"|产量|产值|销量|销售额|投资额|投资|零售总额|总额|人数|用户数|用户|户数|流量|发电量|用电量|消费|支出|余额|规模"
     r"|总量|生产总值|GDP|价格|指数|出栏|存栏|数量|金额|税收|营业额|吞吐量|货运量|客运量|成交额|交易额|保有量"
-    r"|基站|订单|就业|融资|贷款|存款|储蓄|工资|人口|面积|产能|效率|市值|次数|票房|接待量|游客)$"
+    r"|基站|订单|就业|融资|贷款|存款|储蓄|工资|人口|面积|产能|效率|市值|次数|票房|接待量|游客|容量|[量额值数率价])$"
 )
 METRIC_HEAD_ANY = re.compile(METRIC_HEAD.pattern[:-1])
-_LEADING_FILLER = re.compile(r"^(?:其中|同时|此外|另外|而|但是?|且|并|其|仍|均|共|也|则|其次|全年|合计)+[，]?")
+_LEADING_FILLER = re.compile(r"(?:其中|同时|此外|另外|而|但是?|且|并|其|仍|均|共|也|则|其次|全年|合计|预计|预期|计划|截至|截止到?)+[，]?")
 _VERB = re.compile(r"(?:共|累计|合计)?(?:实现|完成|达到|达|录得|突破|超过|为|是|有|共有|拥有|新建"
                    r"|累计|建成|开通|发放|吸引|接待|收获)了?")
 _SEP = "、和及与"
@@ -134,9 +135,10 @@ class FactExtractor:
                 sentence: str, s_off: int) -> list[Fact]:
         text, pos = cl.text, 0
         local_period = None
-        m = PERIOD.match(text)
+        lead = re.match(r"(?:截至|截止到?|到)", text)
+        m = PERIOD.match(text, lead.end() if lead else 0)
         if m and not text.startswith(("较", "比")):
-            local_period = self.span(cl.start, cl.start + m.end())
+            local_period = self.span(cl.start + m.start(), cl.start + m.end())
             pos = m.end()
             if not cl.in_brackets:
                 st.period = local_period
@@ -177,14 +179,11 @@ class FactExtractor:
         m = SCOPE.match(text, pos)
         if m:
             return pos, m.end()
-        m = re.match(r"[\u4e00-\u9fff]{2,4}", text[pos:])
-        if m:
-            for n in range(min(4, len(m.group(0))), 1, -1):
-                word = text[pos:pos + n]
-                if is_place(word) and not METRIC_HEAD.search(word):
-                    end = pos + n
-                    suffix = re.match(r"(?:省|市|地区|自治区)", text[end:])
-                    return pos, end + (suffix.end() if suffix else 0)
+        first = first_word(text[pos:pos + 12])
+        if len(first) >= 2 and is_place(first) and not METRIC_HEAD.search(first):
+            end = pos + len(first)
+            suffix = re.match(r"(?:省|市|地区|自治区)", text[end:])
+            return pos, end + (suffix.end() if suffix else 0)
         return None
 
     def _metric_phrase(self, text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -197,14 +196,14 @@ class FactExtractor:
             if seg_strip[share.start()] == "的":
                 s += 1
             return s, start + share.end()
-        words = list(re.finditer(r"[\u4e00-\u9fffA-Za-z]+", seg_strip))
+        words = list(re.finditer(r"(?:\d+[A-Za-z]|[\u4e00-\u9fffA-Za-z])+", seg_strip))
         if not words:
             return None
         last = words[-1]
         phrase = last.group(0)
         verb = None
         for v in _VERB.finditer(phrase):
-            if v.end() < len(phrase):
+            if v.end() < len(phrase) - 1:  # never leave a one-character metric (游客接待量)
                 verb = v
         if verb:
             phrase_start = last.start() + verb.end()
@@ -261,6 +260,7 @@ class FactExtractor:
     def _referred_before_share(self, text: str, pos: int, share_start: int) -> str | None:
         seg = text[pos:share_start]
         seg = re.sub(r"^(?:[一二三四五六七八九十\d]+个?(?:地区|省份|省市|城市|区域|行业|领域))?(?:合计|共|累计)?", "", seg)
+        seg = re.sub(r"(?:合计|共|累计)$", "", seg)
         m = re.search(r"[\u4e00-\u9fffA-Za-z]+$", seg)
         if m and METRIC_HEAD.search(m.group(0)):
             return m.group(0)
@@ -288,6 +288,9 @@ class FactExtractor:
         metric_span, metric_name, rate_word, is_share, inherited = resolved
         basis_m = BASIS.search(text, pos, metric_end)
         basis = self.span(cl.start + basis_m.start(), cl.start + basis_m.end()) if basis_m else None
+        if is_change and direction == "持平" and (rate_word or inherited and st.last_fact is not None
+                                                 and st.last_fact.change is not None and st.last_fact.change.unit == "百分点"):
+            unit = "百分点"
         if is_change:
             sign = Decimal(1)
             if direction in DOWN_WORDS:
@@ -302,6 +305,7 @@ class FactExtractor:
             prior = st.last_fact
             if (inherited and prior is not None and prior.change is None and prior.value is not None
                     and (unit != "百分点" or prior.value.unit == "%") and not cl.in_brackets):
+                change.of = "level"  # a 百分点 move of a value printed in % is a move of that level
                 prior.change = change
                 if prior.basis is None:
                     prior.basis = basis
@@ -338,7 +342,7 @@ class FactExtractor:
             for it in items:
                 word = it.group(0)
                 sp = self.span(cl.start + pos + it.start(), cl.start + pos + it.end())
-                if is_place(word) or SCOPE.match(word):
+                if is_place(word) or SCOPE.fullmatch(word) or re.fullmatch(r"[\u4e00-\u9fff]{1,5}(?:省|市|县|区|州|旗|镇|乡)", word):
                     scopes.append(sp)
                     art.scopes.append(sp)
                     metrics.append(None)
@@ -359,6 +363,13 @@ class FactExtractor:
             if not scopes:
                 scopes = [None] * n
         share = tail_metric if head_end != idx else self._metric_phrase(text, pos, idx)
+        if share is None:  # "…分别实现地区生产总值612.3亿元、…": the metric follows 分别 and a verb
+            after = re.match(rf"分别(?:{_VERB.pattern})?", text[idx:])
+            stop = quantities[0].start()
+            direction_m = re.search(rf"(?:{_DIRECTION_ALT})了?$", text[:stop])
+            if direction_m and direction_m.start() >= idx:
+                stop = direction_m.start()
+            share = self._metric_phrase(text, idx + after.end(), stop)
         if share:
             base_span = self.span(cl.start + share[0], cl.start + share[1])
             phrase = text[share[0]:share[1]]

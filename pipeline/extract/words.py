@@ -33,3 +33,13 @@ def is_place(word: str) -> bool:
     if tag(word) == "ns":
         return True
     return bool(_PLACE_SUFFIX.search(word)) and len(word) <= 6 and tag(word[:-1]) == "ns"
+
+
+@lru_cache(maxsize=65536)
+def first_word(text: str) -> str:
+    """The first word jieba cuts from `text` (dictionary only, no HMM: stable on short strings)."""
+    import jieba
+
+    _tags()
+    words = jieba.lcut(text, HMM=False)
+    return words[0] if words else ""
