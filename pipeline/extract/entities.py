@@ -23,6 +23,10 @@ GENERIC_ORG = {"部门", "主管部门", "管理部门", "中心", "数据中心
                "总部", "本部", "东部", "西部", "中部", "南部", "北部", "俱乐部", "医院", "公司", "银行", "集团", "大学"}
 NOT_ORG_HEADS = {"部署", "签署", "干部", "全部", "局部", "格局", "布局", "大局", "结局", "开局", "当局", "内部", "外部", "南部",
                  "北部", "东部", "西部", "中部", "顶部", "底部", "细部", "头部", "腰部", "尾部", "批示", "胸部", "公署"}
+# jieba tags these as places; they are not
+NOT_PLACE_WORDS = {"我国", "全国", "国内", "城市", "大省", "兴邦", "中科", "加大力度", "中心", "地区", "东方", "南方", "北方",
+                   "西方", "海外", "国外", "内地", "沿海", "农村", "城乡", "各地", "当地", "本地", "外地", "山区"}
+ROLE_ENDINGS = ("长", "工", "员", "师", "人", "家", "生", "手", "者", "匠", "农", "户")
 SPEECH = "认为|说|表示|指出|介绍|说道|坦言|告诉|透露|强调|建议|同志|总书记|提出|谈到"
 TITLES = ("董事长", "总裁", "CEO", "副总裁", "院长", "主任", "记者", "教授", "书记", "部长", "局长", "经理", "总经理",
           "研究员", "专家", "负责人", "创始人", "市长", "省长", "主席", "工程师", "医生", "总监", "秘书长", "会长", "所长")
@@ -61,8 +65,9 @@ def find_entities(text: str) -> list[tuple[int, int, str]]:
 
     # ORG: nt words, and noun runs ending in an organisation suffix
     for i, (s, e, word, flag) in enumerate(offsets):
-        if flag == "nt" and len(word) >= 3 and word not in GENERIC_ORG or word in ("党中央", "国务院"):
-            found.append((s, e, "ORG"))
+        if word in ("党中央", "国务院") or flag == "nt" and not ORG_SUFFIX.search(word):
+            if len(word) >= 3 and word not in GENERIC_ORG and not _overlaps(found, s, e):
+                found.append((s, e, "ORG"))
             continue
         if not ORG_SUFFIX.search(word) or flag in _STOP_TAGS or word in NOT_ORG_HEADS:
             continue
@@ -97,15 +102,21 @@ def find_entities(text: str) -> list[tuple[int, int, str]]:
                         found.append((s, m.start(), "PER"))
                     break
     for i, (s, e, word, flag) in enumerate(offsets):
+        if re.search(r"[省市县区州]$", word) and len(word) >= 3 and flag in ("ns", "nr", "nz"):
+            continue  # 伍家岗区: a place jieba tagged as a name
         if flag in ("nr", "nrfg", "nrt") and 2 <= len(word) <= 4 and word[0] in SURNAMES:
             prev = offsets[i - 1][2] if i else ""
+            prev2 = offsets[i - 2][2] if i > 1 else ""
             nxt = offsets[i + 1][2] if i + 1 < len(offsets) else ""
-            if (prev.endswith(TITLES) or re.match(SPEECH, nxt) or flag == "nrfg") and not _overlaps(found, s, e):
+            context = (prev.endswith(TITLES) or re.match(SPEECH, nxt) or flag == "nrfg" or len(word) == 3
+                       or prev.endswith(ROLE_ENDINGS) or prev in ("：", ":") and prev2.endswith(ROLE_ENDINGS))
+            if context and not _overlaps(found, s, e):
                 found.append((s, e, "PER"))
-        if flag == "r" and len(word) == 1 and word in SURNAMES and i + 1 < len(offsets) and offsets[i + 1][3] == "nr":
+        if len(word) == 1 and word in SURNAMES and i + 1 < len(offsets) and offsets[i + 1][3] in ("nr", "nrfg") \
+                and len(offsets[i + 1][2]) <= 2:
             e2 = offsets[i + 1][1]
             prev = offsets[i - 1][2] if i else ""
-            if prev.endswith(TITLES) and not _overlaps(found, s, e2):
+            if (prev.endswith(TITLES) or prev.endswith(ROLE_ENDINGS)) and not _overlaps(found, s, e2):
                 found.append((s, e2, "PER"))
 
     # LOC: gazetteer words and regions; 京 in 在京 / 京外 / 进京
@@ -113,8 +124,10 @@ def find_entities(text: str) -> list[tuple[int, int, str]]:
         if not _overlaps(found, m.start(), m.end()):
             found.append((m.start(), m.end(), "LOC"))
     for s, e, word, flag in offsets:
-        if (word in PROVINCES and word != "京" or flag == "ns" and re.search(r"[省市县州]$", word) and 3 <= len(word) <= 5) \
-                and not _overlaps(found, s, e):
+        place = word in PROVINCES and word != "京" or (
+            flag in ("ns", "nr", "nz") and re.search(r"[省市县区州]$", word) and 3 <= len(word) <= 5
+            or flag == "ns" and 2 <= len(word) <= 3 and word not in NOT_PLACE_WORDS)
+        if place and not _overlaps(found, s, e):
             found.append((s, e, "LOC"))
     for m in re.finditer(r"(?<=[在进来赴离])京|京(?=外)", text):
         if not _overlaps(found, m.start(), m.end()):
@@ -133,6 +146,12 @@ class EntityExtractor:
             text = self.view.text[start:end]
             for s, e, label in find_entities(text):
                 out.append(Entity(self.view.span(start + s, start + e), label))
+            for m in re.finditer(r"(?:记者|通讯员|实习生|作者)[ \t]*((?:[\u4e00-\u9fff]{2,3}[ 、]*)+)", text):
+                for name in re.finditer(r"[\u4e00-\u9fff]{2,3}", m.group(1)):
+                    s0, e0 = start + m.start(1) + name.start(), start + m.start(1) + name.end()
+                    if not any(x.span.start < self.view.index[e0 - 1] + 1 and self.view.index[s0] < x.span.end
+                               for x in out):
+                        out.append(Entity(self.view.span(s0, e0), "PER"))
             m = re.search(r"[（(]([\u4e00-\u9fff]{2,3})[）)]$", text)
             if m and not any(x.span.start <= self.view.index[start + m.start(1)] < x.span.end for x in out):
                 out.append(Entity(self.view.span(start + m.start(1), start + m.end(1)), "PER"))
