@@ -105,3 +105,9 @@ def test_seed_page_semantics(seed_result):
     assert ne.change.number == Decimal("1.6") and ne.scope.text == "东北地区"
     provinces = [f.scope.text for f in fs if f.change and f.scope and f.scope.text in ("广东", "北京", "江苏", "浙江", "山东")]
     assert provinces == ["广东", "北京", "江苏", "浙江", "山东"]
+
+
+def test_value_and_change_in_one_clause(extractor):
+    fs = facts(extractor, "前三季度，全市实现旅游收入328.6亿元增长12.4%。")
+    assert len(fs) == 1
+    assert fs[0].value.number == Decimal("32860000000") and fs[0].change.number == Decimal("12.4")

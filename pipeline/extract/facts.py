@@ -124,15 +124,13 @@ class FactExtractor:
             text = self.view.text[start:end]
             for s_start, s_end in _sentences(text):
                 evidence = self.span(start + s_start, start + s_end)
-                sentence = text[s_start:s_end]
-                for clause in _clauses(sentence, start + s_start):
-                    facts.extend(self._clause(clause, state, art, evidence, sentence, start + s_start))
+                for clause in _clauses(text[s_start:s_end], start + s_start):
+                    facts.extend(self._clause(clause, state, art, evidence))
         return facts
 
     # -- one clause -------------------------------------------------------------------------
 
-    def _clause(self, cl: Clause, st: ParagraphState, art: ArticleState, evidence: Span,
-                sentence: str, s_off: int) -> list[Fact]:
+    def _clause(self, cl: Clause, st: ParagraphState, art: ArticleState, evidence: Span) -> list[Fact]:
         text, pos = cl.text, 0
         local_period = None
         lead = re.match(r"(?:截至|截止到?|到)", text)
@@ -167,10 +165,15 @@ class FactExtractor:
             return []
         saved_last = st.last_fact
         facts = []
-        for q in quantities[:1] if not FLAT.search(text, pos) else [None]:
-            fact = self._one(cl, text, pos, q, st, period, evidence)
+        if FLAT.search(text, pos) and not quantities:
+            fact = self._one(cl, text, pos, None, st, period, evidence)
+            facts = [fact] if fact else []
+        start = pos
+        for q in quantities:  # "营业收入1234亿元增长5.6%": later quantities continue the first
+            fact = self._one(cl, text, start, q, st, period, evidence)
             if fact is not None:
                 facts.append(fact)
+            start = q.end()
         if cl.in_brackets:
             st.last_fact = saved_last
         return facts
