@@ -29,7 +29,8 @@ FLAT = re.compile("|".join(FLAT_WORDS))
 SCOPE = re.compile(
     r"(?:我国|全国(?:\d+个[\u4e00-\u9fff]{1,10}?(?:城市|省份|地区|省市))?|全行业|全省|全市|全区|全县|各地区"
     r"|[东中西]部地区|东北地区|东、中、西部地区|\d+省(?:市|区)?"
-    r"|(?:全国|全省|全市)?\d+个[\u4e00-\u9fff]{0,8}?(?:城市|省份|地区|省市|项目|企业|园区|县|区))"
+    r"|(?:全国|全省|全市)?\d+个[\u4e00-\u9fff]{0,8}?(?:城市|省份|地区|省市|项目|企业|园区|县|区)"
+    r"|(?:[\u4e00-\u9fff]{2,4}、)+[\u4e00-\u9fff]{2,4}(?:[和及与][\u4e00-\u9fff]{2,4})?[一二三四五六七八九十\d]+(?:省市|省|市|地|个城市))"
 )
 _CLASSIFIER_UNITS = {"个", "家", "项", "名", "位", "款", "处", "座", "所", "条", "批", "部", "台", "只", "套", "件"}
 METRIC_HEAD = re.compile(
@@ -232,7 +233,7 @@ class FactExtractor:
         """The subject before a verb when the metric is a bare head (`软件产品实现收入`)."""
         seg = text[start:metric_start]
         seg = _VERB.sub("", seg) if _VERB.search(seg) else seg
-        return re.sub(r"[^\u4e00-\u9fffA-Za-z0-9]", "", seg)
+        return re.sub(r"[^\u4e00-\u9fffA-Za-z0-9、]", "", seg).strip("、")
 
     def _resolve_metric(self, cl: Clause, text: str, pos: int, limit: int, st: ParagraphState):
         """(metric span, metric name, is_rate_word, is_share) for the clause, with anaphora."""
@@ -262,7 +263,8 @@ class FactExtractor:
 
     def _referred_before_share(self, text: str, pos: int, share_start: int) -> str | None:
         seg = text[pos:share_start]
-        seg = re.sub(r"^(?:[一二三四五六七八九十\d]+个?(?:地区|省份|省市|城市|区域|行业|领域))?(?:合计|共|累计)?", "", seg)
+        seg = re.sub(r"^(?:[一二三四五六七八九十\d]+[个大]?(?:地区|省份|省市|城市|区域|行业|领域|板块))?(?:合计|共|累计)?", "",
+                     seg)
         seg = re.sub(r"(?:合计|共|累计)$", "", seg)
         m = re.search(r"[\u4e00-\u9fffA-Za-z]+$", seg)
         if m and METRIC_HEAD.search(m.group(0)):
@@ -353,7 +355,7 @@ class FactExtractor:
                     scopes.append(None)
                     metrics.append((sp, word))
         else:
-            back = re.search(r"([一二三四五六七八九十\d]+)个(?:地区|省份|省市|城市|区域)", head)
+            back = re.search(r"([一二三四五六七八九十\d]+)[个大](?:地区|省份|省市|城市|区域|板块)", head)
             if back:
                 distinct: list[Span] = []
                 for sp in reversed(art.scopes):
