@@ -28,8 +28,9 @@ CHANGE = re.compile(rf"(?P<dir>{_DIRECTION_ALT})(?:了)?(?P<q>" + QUANTITY.patte
 FLAT = re.compile("|".join(FLAT_WORDS))
 SCOPE = re.compile(
     r"(?:我国|全国(?:\d+个[\u4e00-\u9fff]{1,10}?(?:城市|省份|地区|省市))?|全行业|全省|全市|全区|全县|各地区"
-    r"|[东中西]部地区|东北地区|东、中、西部地区|\d+省(?:市|区)?"
+    r"|[东中西]{1,3}部地区|东北地区|东、中、西部地区|\d+省(?:市|区)?"
     r"|(?:全国|全省|全市)?\d+个[\u4e00-\u9fff]{0,8}?(?:城市|省份|地区|省市|项目|企业|园区|县|区)"
+    r"|[一二三四五六七八九十两\d]+家[\u4e00-\u9fff]{0,8}?(?:企业|公司|银行|机构|运营商)"
     r"|(?:[\u4e00-\u9fff]{2,4}、)+[\u4e00-\u9fff]{2,4}(?:[和及与][\u4e00-\u9fff]{2,4})?[一二三四五六七八九十\d]+(?:省市|省|市|地|个城市))"
 )
 _CLASSIFIER_UNITS = {"个", "家", "项", "名", "位", "款", "处", "座", "所", "条", "批", "部", "台", "只", "套", "件"}
@@ -42,7 +43,7 @@ METRIC_HEAD = re.compile(
 METRIC_HEAD_ANY = re.compile(METRIC_HEAD.pattern[:-1])
 _LEADING_FILLER = re.compile(r"(?:其中|同时|此外|另外|而|但是?|且|并|其|仍|均|共|也|则|其次|全年|合计|预计|预期|计划|截至|截止到?)+[，]?")
 _VERB = re.compile(r"(?:共|累计|合计)?(?:实现|完成|达到|达|录得|突破|超过|为|是|有|共有|拥有|新建"
-                   r"|累计|建成|开通|发放|吸引|接待|收获)了?")
+                   r"|建成|开通|发放|吸引|接待|收获)了?")
 _SEP = "、和及与"
 
 
@@ -59,6 +60,7 @@ class ParagraphState:
     metric_name: str | None = None
     last_fact: Fact | None = None
     metric_is_share: bool = False
+    listed_scopes: list[Span | None] = field(default_factory=list)  # the last 分别 list's scopes
 
 
 @dataclass
@@ -149,7 +151,7 @@ class FactExtractor:
         scope_m = self._scope(text, pos) if "分别" not in text else None
         if scope_m:
             scope_span = self.span(cl.start + scope_m[0], cl.start + scope_m[1])
-            pos = scope_m[1]
+            pos = scope_m[1] + (text[scope_m[1]:scope_m[1] + 1] == "的")
             if not cl.in_brackets:
                 st.scope = scope_span
             if not art.scopes or art.scopes[-1].text != scope_span.text:
@@ -190,7 +192,7 @@ class FactExtractor:
             return pos, end + (suffix.end() if suffix else 0)
         return None
 
-    def _metric_phrase(self, text: str, start: int, end: int) -> tuple[int, int] | None:
+    def _metric_phrase(self, text: str, start: int, end: int, allow_bare: bool = False) -> tuple[int, int] | None:
         """The metric noun phrase in text[start:end]: after the last verb, ending at a head."""
         seg = text[start:end]
         seg_strip = re.sub(rf"(?:{_VERB.pattern}|的|了)+$", "", seg)
@@ -200,7 +202,7 @@ class FactExtractor:
             if seg_strip[share.start()] == "的":
                 s += 1
             return s, start + share.end()
-        words = list(re.finditer(r"(?:\d+[A-Za-z]|[\u4e00-\u9fffA-Za-z])+", seg_strip))
+        words = list(re.finditer(r"(?:\d+[A-Za-z]|[\u4e00-\u9fffA-Za-z]|(?<=[A-Za-z]) (?=[A-Za-z]))+", seg_strip))
         if not words:
             return None
         last = words[-1]
@@ -209,13 +211,17 @@ class FactExtractor:
         for v in _VERB.finditer(phrase):
             if v.end() < len(phrase) - 1:  # never leave a one-character metric (游客接待量)
                 verb = v
-        if verb:
-            phrase_start = last.start() + verb.end()
-        else:
-            phrase_start = last.start()
+        phrase_start = last.start() + verb.end() if verb else last.start()
+        # "按照上年不变价计算的电信业务总量", "云计算、大数据等新兴业务收入": the metric follows 的/等
+        tail = re.search(r"[的等]([^的等]{2,})$", seg_strip[phrase_start:last.end()])
+        if tail and METRIC_HEAD.search(tail.group(1)):
+            phrase_start += tail.start(1)
         phrase = seg_strip[phrase_start:last.end()]
-        if not phrase or not METRIC_HEAD.search(phrase) and not any(phrase.endswith(w) for w in RATE_WORDS):
+        if not phrase:
             return None
+        if not METRIC_HEAD.search(phrase) and not any(phrase.endswith(w) for w in RATE_WORDS):
+            if not (allow_bare and 2 <= len(phrase) <= 8 and end - start - len(seg_strip) <= 3):
+                return None
         return start + phrase_start, start + last.end()
 
     def _metric_mention(self, text: str, pos: int) -> tuple[int, int] | None:
@@ -233,13 +239,14 @@ class FactExtractor:
         """The subject before a verb when the metric is a bare head (`软件产品实现收入`)."""
         seg = text[start:metric_start]
         seg = _VERB.sub("", seg) if _VERB.search(seg) else seg
-        return re.sub(r"[^\u4e00-\u9fffA-Za-z0-9、]", "", seg).strip("、")
+        seg = re.sub(r"[^\u4e00-\u9fffA-Za-z0-9、]", "", seg).strip("、")
+        return seg.rsplit("等", 1)[-1] if "等" in seg[1:] else seg
 
-    def _resolve_metric(self, cl: Clause, text: str, pos: int, limit: int, st: ParagraphState):
+    def _resolve_metric(self, cl: Clause, text: str, pos: int, limit: int, st: ParagraphState, is_value: bool):
         """(metric span, metric name, is_rate_word, is_share) for the clause, with anaphora."""
         basis = BASIS.search(text, pos, limit)
         stop = basis.start() if basis else limit
-        head = self._metric_phrase(text, pos, stop)
+        head = self._metric_phrase(text, pos, stop, allow_bare=is_value)
         if head is None:
             prior = st.last_fact
             if prior is not None:
@@ -287,7 +294,7 @@ class FactExtractor:
             quantity = parse_quantity(q)
             number, unit = quantity.number, quantity.unit
         metric_end = change_span[0] if is_change else qstart
-        resolved = self._resolve_metric(cl, text, pos, metric_end, st)
+        resolved = self._resolve_metric(cl, text, pos, metric_end, st, is_value=not is_change)
         if resolved is None:
             return None
         metric_span, metric_name, rate_word, is_share, inherited = resolved
@@ -328,6 +335,9 @@ class FactExtractor:
     def _enumeration(self, cl: Clause, text: str, pos: int, quantities: list[re.Match], st: ParagraphState,
                      art: ArticleState, period: Span | None, evidence: Span) -> list[Fact]:
         idx = text.index("分别")
+        lead = re.match(r"(?:我国|全国|本市|全省)?[与对同和]", text[pos:idx])  # 我国与东盟、欧盟…
+        if lead and any(c in text[pos + lead.end():idx] for c in _SEP):
+            pos += lead.end()
         head_end = idx
         tail_metric = self._metric_phrase(text, pos, idx)
         if tail_metric and any(c in text[pos:idx] for c in _SEP):
@@ -336,7 +346,7 @@ class FactExtractor:
             for n in range(len(last) - 1, 1, -1):
                 if is_place(last[:n]):
                     head_end = tail_metric[1] - len(last) + n
-                    tail_metric = (head_end, tail_metric[1])
+                    tail_metric = (head_end + (text[head_end] == "的"), tail_metric[1])
                     break
         head = text[pos:head_end]
         items = [m for m in re.finditer(rf"[^{_SEP}]+", head)] if any(c in head for c in _SEP) else []
@@ -365,6 +375,8 @@ class FactExtractor:
                 if len(distinct) == n:
                     scopes = list(distinct)
             metrics = [None] * n
+            if not scopes and len(st.listed_scopes) == n:  # "…的比重分别为…" after a listed 分别
+                scopes = list(st.listed_scopes)
             if not scopes:
                 scopes = [None] * n
         share = tail_metric if head_end != idx else self._metric_phrase(text, pos, idx)
@@ -410,4 +422,8 @@ class FactExtractor:
                 fact = Fact(metric_span, metric_name, value, None, basis, period, scopes[i] or st.scope, evidence)
             facts.append(fact)
         st.last_fact = facts[-1] if facts else st.last_fact
+        if any(scopes):
+            st.listed_scopes = scopes
+        if share and not base_name.endswith("占比"):
+            st.metric, st.metric_name, st.metric_is_share = base_span, base_name, False
         return facts
