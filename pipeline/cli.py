@@ -81,6 +81,10 @@ def cmd_evaluate(args) -> int:
         raise CliError("no gold pages selected")
     report = evaluate(items)
     out = json.dumps(report.as_dict(), ensure_ascii=False, indent=1) + "\n" if args.json else report.markdown()
+    if args.errors and not args.json:
+        from .evaluate import fact_errors
+
+        out += "\n## Fact errors\n\n" + fact_errors(items)
     if args.output:
         write_atomic(args.output, out)
     else:
@@ -142,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--pred", nargs="+", help="prediction JSON/JSONL from `baozhi extract`; omitted: run the extractor")
     ev.add_argument("--split", nargs="+", choices=["train", "dev", "test"], help="only gold pages of these splits")
     ev.add_argument("--json", action="store_true", help="print the scores as JSON instead of a Markdown table")
+    ev.add_argument("--errors", action="store_true", help="also list missed, partial and spurious facts")
     ev.add_argument("-o", "--output")
     nlp_options(ev)
     ev.set_defaults(func=cmd_evaluate)

@@ -319,3 +319,38 @@ def evaluate(items: list[tuple[str, str, dict, dict]]) -> Report:
         strict += matched["strict"]
         lenient += matched["lenient"]
     return Report(pages, strict, lenient)
+
+
+def _fact_line(f: dict) -> str:
+    v, c = f.get("value"), f.get("change")
+    parts = [f"metric={f['metric']['text']!r}", f"name={f['metric_name']}"]
+    if v:
+        parts.append(f"value={v['text']!r}→{v['number']} {v['unit']}")
+    if c:
+        parts.append(f"change={c['text']!r}→{c['number']} {c['unit']} of {c['of']}")
+    for key in ("basis", "period", "scope"):
+        if f.get(key):
+            parts.append(f"{key}={f[key]['text']!r}@{f[key]['start']}")
+    return "; ".join(parts)
+
+
+def fact_errors(items: list[tuple[str, str, dict, dict]]) -> str:
+    """Missed, partial (lenient but not strict) and spurious facts, page by page, as Markdown."""
+    out = []
+    for name, _text, gold, pred in items:
+        p_facts = [f for a in pred["articles"] for f in a["facts"]]
+        strict = dict(_match(gold["facts"], p_facts, fact_strict))
+        lenient = dict(_match(gold["facts"], p_facts, fact_lenient))
+        lines = []
+        for i, g in enumerate(gold["facts"]):
+            if i in strict:
+                continue
+            if i in lenient:
+                lines += [f"- partial  gold: {_fact_line(g)}", f"           pred: {_fact_line(p_facts[lenient[i]])}"]
+            else:
+                lines.append(f"- missed   gold: {_fact_line(g)}")
+        used = set(lenient.values())
+        lines += [f"- spurious pred: {_fact_line(p)}" for j, p in enumerate(p_facts) if j not in used]
+        if lines:
+            out += [f"### {name}", *lines, ""]
+    return "\n".join(out) + ("\n" if out else "")

@@ -56,16 +56,20 @@ def _should_join(a: str, b: str) -> str | None:
     if any(p in a for p in "，。；！？"):
         return "line ends mid-sentence"
     fragment = re.match(r"^([^，。；！？、]{1,2})([。，；！？])", b)
-    if fragment and (fragment.group(2) != "，" or _is_word(a[-2:] + fragment.group(1))):
+    if fragment and (fragment.group(2) != "，" or _is_word(a[-2:], fragment.group(1))):
         return "line ends mid-word"
     return None
 
 
-def _is_word(chars: str) -> bool:
-    """Whether a dictionary word spans the break (jieba's dictionary, loaded once)."""
+def _is_word(left: str, right: str) -> bool:
+    """Whether a dictionary word spans the break: it takes characters from both sides."""
     import jieba
 
-    return any(jieba.get_FREQ(chars[i:]) for i in range(len(chars) - 1))
+    jieba.setLogLevel(60)
+    jieba.initialize()  # get_FREQ answers None until the dictionary is loaded
+    chars = left + right
+    cut = len(left)
+    return any(jieba.get_FREQ(chars[i:j]) for i in range(cut) for j in range(cut + 1, len(chars) + 1))
 
 
 def repair(view: TextView) -> tuple[TextView, list[Repair]]:

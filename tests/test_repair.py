@@ -54,3 +54,13 @@ def test_repair_only_deletes(pieces):
         assert base.text[base.index.index(view.index[i])] == ch
     for r in repairs:
         assert text[r.start:r.end] == r.removed
+
+
+def test_byline_before_a_short_first_clause_is_not_joined():
+    view, repairs = run("跨境电商助力小商品出海\n\n本报记者 葛晓辉\n\n清晨，市场里已是人来人往。\n")
+    assert view.text.split("\n") == ["跨境电商助力小商品出海", "本报记者 葛晓辉", "清晨，市场里已是人来人往。"]
+
+
+def test_word_split_before_a_comma_is_joined():
+    view, _ = run("今年以来全省用电量持续回\n\n升，工业用电增长较快。\n")
+    assert view.text == "今年以来全省用电量持续回升，工业用电增长较快。"

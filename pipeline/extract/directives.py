@@ -48,6 +48,9 @@ def action_start(clause: str) -> tuple[int, int] | None:
     lead = ADVERB.match(clause)
     pos = lead.end() if lead else 0
     rest = clause[pos:]
+    if rest.startswith("加快") and rest[2:4] in ACTION_VERBS:  # 加快推进: 加快 modifies the verb
+        pos += 2
+        rest = rest[2:]
     if not rest:
         return None
     word = first_word(rest[:12])

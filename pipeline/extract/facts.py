@@ -22,7 +22,8 @@ PERIOD = re.compile(
     r"|\d{4}年(?:末|底|初)?|上年同期|去年同期|本月|上月|年末|年底|年初|上旬|中旬|下旬"
 )
 BASIS = re.compile(r"同比|环比|(?:较|比|与)(?:(?:上年|去年|上月|上季度|前一年|上一年|今年)(?:同期|全年|年末|年初|底|末)?"
-                   r"|第?[一二三四]季度(?:末)?|\d{1,2}[—\-–]\d{1,2}月|\d{4}年(?:末|底)?|上半年|前三季度|同期)(?:相比)?")
+                   r"|第?[一二三四]季度(?:末)?|\d{1,2}(?:[—\-–]\d{1,2})?月份?(?:末|底)?|\d{4}年(?:末|底)?|上半年"
+                   r"|前三季度|同期)(?:相比)?")
 _DIRECTION_ALT = "|".join(sorted(UP_WORDS + DOWN_WORDS, key=len, reverse=True))
 CHANGE = re.compile(rf"(?P<dir>{_DIRECTION_ALT})(?:了)?(?P<q>" + QUANTITY.pattern + ")")
 FLAT = re.compile("|".join(FLAT_WORDS))
