@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from ..model import Entity, TextView
+from .words import tag
 
 PROVINCES = (
     "北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 海南 四川 贵州 云南 陕西 甘肃 "
@@ -19,7 +20,7 @@ ORG_SUFFIX = re.compile(
     r"(?:有限公司|股份公司|公司|集团|医院|大学|学院|银行|协会|学会|委员会|研究院|研究所|中心|局|部|委|厅|署|办公室|政府|兵团|"
     r"法院|检察院|交易所|商会|基金会|出版社|报社|联合会|纪检监察组|监委|纪委|党中央|国务院|联盟)$"
 )
-GENERIC_ORG = {"部门", "主管部门", "管理部门", "中心", "数据中心", "部机关", "党中央", "内部", "全部", "外部", "局部", "干部",
+GENERIC_ORG = {"部门", "主管部门", "管理部门", "中心", "数据中心", "部机关", "内部", "全部", "外部", "局部", "干部",
                "总部", "本部", "东部", "西部", "中部", "南部", "北部", "俱乐部", "医院", "公司", "银行", "集团", "大学"}
 NOT_ORG_HEADS = {"部署", "签署", "干部", "全部", "局部", "格局", "布局", "大局", "结局", "开局", "当局", "内部", "外部", "南部",
                  "北部", "东部", "西部", "中部", "顶部", "底部", "细部", "头部", "腰部", "尾部", "批示", "胸部", "公署"}
@@ -96,7 +97,8 @@ def find_entities(text: str) -> list[tuple[int, int, str]]:
     for m in re.finditer(rf"(?={SPEECH})", text):
         for n in (3, 2):
             s = m.start() - n
-            if s >= 0 and text[s] in SURNAMES and all("\u4e00" <= c <= "\u9fff" for c in text[s:m.start()]):
+            if (s >= 0 and text[s] in SURNAMES and all("\u4e00" <= c <= "\u9fff" for c in text[s:m.start()])
+                    and not (tag(text[s:s + 2]) or "").startswith("v")):  # 采访时指出: not a name
                 if s == 0 or text[s - 1] in _PUNCT or text[:s].endswith(TITLES) or n == 3:
                     if not _overlaps(found, s, m.start()):
                         found.append((s, m.start(), "PER"))
@@ -126,7 +128,7 @@ def find_entities(text: str) -> list[tuple[int, int, str]]:
     for s, e, word, flag in offsets:
         place = word in PROVINCES and word != "京" or (
             flag in ("ns", "nr", "nz") and re.search(r"[省市县区州]$", word) and 3 <= len(word) <= 5
-            or flag == "ns" and 2 <= len(word) <= 3 and word not in NOT_PLACE_WORDS)
+            or flag == "ns" and tag(word) == "ns" and 2 <= len(word) <= 3 and word not in NOT_PLACE_WORDS)
         if place and not _overlaps(found, s, e):
             found.append((s, e, "LOC"))
     for m in re.finditer(r"(?<=[在进来赴离])京|京(?=外)", text):
@@ -146,7 +148,8 @@ class EntityExtractor:
             text = self.view.text[start:end]
             for s, e, label in find_entities(text):
                 out.append(Entity(self.view.span(start + s, start + e), label))
-            for m in re.finditer(r"(?:记者|通讯员|实习生|作者)[ \t]*((?:[\u4e00-\u9fff]{2,3}[ 、]*)+)", text):
+            byline = r"(?:^|[（(])(?:本报|新华社|特约)?(?:记者|通讯员|实习生|作者)[ \t]*((?:[\u4e00-\u9fff]{2,3}[ 、]*)+)(?:[）)]|$)"
+            for m in re.finditer(byline, text):
                 for name in re.finditer(r"[\u4e00-\u9fff]{2,3}", m.group(1)):
                     s0, e0 = start + m.start(1) + name.start(), start + m.start(1) + name.end()
                     if not any(x.span.start < self.view.index[e0 - 1] + 1 and self.view.index[s0] < x.span.end
