@@ -41,9 +41,6 @@ def test_atomic_write_leaves_old_file_on_failure(tmp_path):
     target = tmp_path / "out.json"
     target.write_text("old")
 
-    class Boom(str):
-        pass
-
     with pytest.raises(TypeError):
         write_atomic(target, 12345)  # not text: the write fails
     assert target.read_text() == "old"
