@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from .model import Article, Continuation, TextView
+from .numbers import chinese_to_int
 
 _SOURCE = re.compile(r"^(?:数据|资料|信息)?来源[：:]")
 _CONT_FROM = re.compile(r"^[（(]上接第?([0-9一二三四五六七八九十]+)版[）)]")
@@ -44,11 +45,7 @@ class Layout:
 
 
 def _page_number(token: str) -> int:
-    if token.isdigit():
-        return int(token)
-    from .numbers import chinese_to_int
-
-    return chinese_to_int(token)
+    return int(token) if token.isdigit() else chinese_to_int(token)
 
 
 def _is_heading(line: str) -> bool:
