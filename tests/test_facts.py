@@ -111,3 +111,8 @@ def test_value_and_change_in_one_clause(extractor):
     fs = facts(extractor, "前三季度，全市实现旅游收入328.6亿元增长12.4%。")
     assert len(fs) == 1
     assert fs[0].value.number == Decimal("32860000000") and fs[0].change.number == Decimal("12.4")
+
+
+def test_market_moves_and_no_flat_inside_words(extractor):
+    fs = facts(extractor, "收盘时，沪指涨0.26%，深成指跌0.52%，两市成交保持平稳。")
+    assert [(f.metric.text, str(f.change.number)) for f in fs] == [("沪指", "0.26"), ("深成指", "-0.52")]

@@ -26,7 +26,7 @@ BASIS = re.compile(r"同比|环比|(?:较|比|与)(?:(?:上年|去年|上月|上
                    r"|前三季度|同期)(?:相比)?")
 _DIRECTION_ALT = "|".join(sorted(UP_WORDS + DOWN_WORDS, key=len, reverse=True))
 CHANGE = re.compile(rf"(?P<dir>{_DIRECTION_ALT})(?:了)?(?P<q>" + QUANTITY.pattern + ")")
-FLAT = re.compile("|".join(FLAT_WORDS))
+FLAT = re.compile("(?<!保)(?:" + "|".join(FLAT_WORDS) + ")")  # not 保持平稳
 SCOPE = re.compile(
     r"(?:我国|全国(?:\d+个[\u4e00-\u9fff]{1,10}?(?:城市|省份|地区|省市))?|全行业|全省|全市|全区|全县|各地区"
     r"|[东中西]{1,3}部地区|东北地区|东、中、西部地区|\d+省(?:市|区)?"
@@ -43,7 +43,7 @@ METRIC_HEAD = re.compile(
 )
 METRIC_HEAD_ANY = re.compile(METRIC_HEAD.pattern[:-1])
 _LEADING_FILLER = re.compile(r"(?:其中|同时|此外|另外|而|但是?|且|并|其|仍|均|共|也|则|其次|全年|合计|预计|预期|计划|截至|截止到?)+[，]?")
-_VERB = re.compile(r"(?:共|累计|合计)?(?:实现|完成|达到|达|录得|突破|超过|为|是|有|共有|拥有|新建"
+_VERB = re.compile(r"(?:共|累计|合计)?(?:实现|完成|达到|达|录得|突破|超过|为|是|共有|拥有|新建"
                    r"|建成|开通|发放|吸引|接待|收获)了?")
 _SEP = "、和及与"
 
@@ -247,7 +247,7 @@ class FactExtractor:
         """(metric span, metric name, is_rate_word, is_share) for the clause, with anaphora."""
         basis = BASIS.search(text, pos, limit)
         stop = basis.start() if basis else limit
-        head = self._metric_phrase(text, pos, stop, allow_bare=is_value)
+        head = self._metric_phrase(text, pos, stop, allow_bare=True)
         if head is None:
             prior = st.last_fact
             if prior is not None:
