@@ -25,7 +25,7 @@ GENERIC_ORG = {"部门", "主管部门", "管理部门", "中心", "数据中心
 NOT_ORG_HEADS = {"部署", "签署", "干部", "全部", "局部", "格局", "布局", "大局", "结局", "开局", "当局", "内部", "外部", "南部",
                  "北部", "东部", "西部", "中部", "顶部", "底部", "细部", "头部", "腰部", "尾部", "批示", "胸部", "公署"}
 # jieba tags these as places; they are not
-NOT_PLACE_WORDS = {"我国", "全国", "国内", "城市", "大省", "兴邦", "中科", "加大力度", "中心", "地区", "东方", "南方", "北方",
+NOT_PLACE_WORDS = {"我国", "全国", "国内", "城市", "中心", "地区", "东方", "南方", "北方",
                    "西方", "海外", "国外", "内地", "沿海", "农村", "城乡", "各地", "当地", "本地", "外地", "山区", "深度"}
 ROLE_ENDINGS = ("长", "工", "员", "师", "人", "家", "生", "手", "者", "匠", "农", "户")
 SPEECH = "认为|说|表示|指出|介绍|说道|坦言|告诉|透露|强调|建议|同志|总书记|提出|谈到"
@@ -75,7 +75,9 @@ def find_entities(text: str) -> list[tuple[int, int, str]]:
         j = i
         while j > 0:
             pw, pf = offsets[j - 1][2], offsets[j - 1][3]
-            if pw in _PUNCT or pf in _STOP_TAGS and pw != "和" or pw in TITLES or pf == "v" and pw != "运行" \
+            # a verb ends the name unless an organisation precedes it (工信部|运行监测协调局: a sub-unit)
+            inside_unit = j >= 2 and re.search(r"[部局委厅院所]$", offsets[j - 2][2]) is not None
+            if pw in _PUNCT or pf in _STOP_TAGS and pw != "和" or pw in TITLES or pf == "v" and not inside_unit \
                     or any(pw.endswith(t) for t in TITLES):
                 break
             if pw == "和" and (j < 2 or offsets[j - 2][3] not in ("n", "nz", "ns", "nt", "vn")):
