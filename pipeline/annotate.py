@@ -95,7 +95,7 @@ def make_doc(nlp: Language, text: str) -> Doc:
                 words.append(token.text)
                 spaces.append(bool(token.whitespace_))
         if i + 1 < len(lines):
-            if spaces and spaces[-1] is False and words and words[-1] == "\n":
+            if words and not words[-1].strip("\n"):  # blank lines: one newline token
                 words[-1] += "\n"
             else:
                 words.append("\n")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from ..model import Entity, TextView
-from .words import tag
+from .words import has_place_suffix, tag
 
 PROVINCES = (
     "北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 海南 四川 贵州 云南 陕西 甘肃 "
@@ -18,7 +18,7 @@ PROVINCES = (
 REGION = re.compile(r"(?:[东中西]部|东北|华东|华南|华北|华中|西南|西北)地区|长三角|珠三角|京津冀|粤港澳大湾区|成渝地区")
 ORG_SUFFIX = re.compile(
     r"(?:有限公司|股份公司|公司|集团|医院|大学|学院|银行|协会|学会|委员会|研究院|研究所|中心|局|部|委|厅|署|办公室|政府|兵团|"
-    r"法院|检察院|交易所|商会|基金会|出版社|报社|联合会|纪检监察组|监委|纪委|党中央|国务院|联盟)$"
+    r"法院|检察院|交易所|商会|基金会|出版社|报社|联合会|纪检监察组|监委|纪委|联盟)$"
 )
 GENERIC_ORG = {"部门", "主管部门", "管理部门", "中心", "数据中心", "部机关", "内部", "全部", "外部", "局部", "干部",
                "总部", "本部", "东部", "西部", "中部", "南部", "北部", "俱乐部", "医院", "公司", "银行", "集团", "大学"}
@@ -66,7 +66,7 @@ def find_entities(text: str) -> list[tuple[int, int, str]]:
 
     # ORG: nt words, and noun runs ending in an organisation suffix
     for i, (s, e, word, flag) in enumerate(offsets):
-        if word in ("党中央", "国务院") or flag == "nt" and not ORG_SUFFIX.search(word):
+        if flag == "nt" and not ORG_SUFFIX.search(word):
             if len(word) >= 3 and word not in GENERIC_ORG and not _overlaps(found, s, e):
                 found.append((s, e, "ORG"))
             continue
@@ -106,7 +106,7 @@ def find_entities(text: str) -> list[tuple[int, int, str]]:
                         found.append((s, m.start(), "PER"))
                     break
     for i, (s, e, word, flag) in enumerate(offsets):
-        if re.search(r"[省市县区州]$", word) and len(word) >= 3 and flag in ("ns", "nr", "nz"):
+        if has_place_suffix(word) and len(word) >= 3 and flag in ("ns", "nr", "nz"):
             continue  # 伍家岗区: a place jieba tagged as a name
         if flag in ("nr", "nrfg", "nrt") and 2 <= len(word) <= 4 and word[0] in SURNAMES:
             prev = offsets[i - 1][2] if i else ""
@@ -129,7 +129,7 @@ def find_entities(text: str) -> list[tuple[int, int, str]]:
             found.append((m.start(), m.end(), "LOC"))
     for s, e, word, flag in offsets:
         place = word in PROVINCES and word != "京" or (
-            flag in ("ns", "nr", "nz") and re.search(r"[省市县区州]$", word) and 3 <= len(word) <= 5
+            flag in ("ns", "nr", "nz") and has_place_suffix(word) and 3 <= len(word) <= 5
             or flag == "ns" and tag(word) == "ns" and 2 <= len(word) <= 3 and word not in NOT_PLACE_WORDS)
         if place and not _overlaps(found, s, e):
             found.append((s, e, "LOC"))

@@ -243,7 +243,7 @@ class FactExtractor:
         seg = re.sub(r"[^\u4e00-\u9fffA-Za-z0-9、]", "", seg).strip("、")
         return seg.rsplit("等", 1)[-1] if "等" in seg[1:] else seg
 
-    def _resolve_metric(self, cl: Clause, text: str, pos: int, limit: int, st: ParagraphState, is_value: bool):
+    def _resolve_metric(self, cl: Clause, text: str, pos: int, limit: int, st: ParagraphState):
         """(metric span, metric name, is_rate_word, is_share) for the clause, with anaphora."""
         basis = BASIS.search(text, pos, limit)
         stop = basis.start() if basis else limit
@@ -295,7 +295,7 @@ class FactExtractor:
             quantity = parse_quantity(q)
             number, unit = quantity.number, quantity.unit
         metric_end = change_span[0] if is_change else qstart
-        resolved = self._resolve_metric(cl, text, pos, metric_end, st, is_value=not is_change)
+        resolved = self._resolve_metric(cl, text, pos, metric_end, st)
         if resolved is None:
             return None
         metric_span, metric_name, rate_word, is_share, inherited = resolved
@@ -358,7 +358,7 @@ class FactExtractor:
             for it in items:
                 word = it.group(0)
                 sp = self.span(cl.start + pos + it.start(), cl.start + pos + it.end())
-                if is_place(word) or SCOPE.fullmatch(word) or re.fullmatch(r"[\u4e00-\u9fff]{1,5}(?:省|市|县|区|州|旗|镇|乡)", word):
+                if is_place(word, suffix_only=True) or SCOPE.fullmatch(word):
                     scopes.append(sp)
                     art.scopes.append(sp)
                     metrics.append(None)

@@ -25,14 +25,20 @@ def tag(word: str) -> str | None:
     return _tags().get(word)
 
 
-def is_place(word: str) -> bool:
+def has_place_suffix(word: str) -> bool:
+    return bool(_PLACE_SUFFIX.search(word))
+
+
+def is_place(word: str, suffix_only: bool = False) -> bool:
+    """A place by jieba's dictionary, the region list, or a place suffix. `suffix_only` accepts any
+    short name with a place suffix (伍家岗区), for items already known to be a list of scopes."""
     if word in _NOT_PLACES:
         return False
-    if word in _REGIONS:
+    if word in _REGIONS or tag(word) == "ns":
         return True
-    if tag(word) == "ns":
-        return True
-    return bool(_PLACE_SUFFIX.search(word)) and len(word) <= 6 and tag(word[:-1]) == "ns"
+    if not has_place_suffix(word) or len(word) > 6:
+        return False
+    return suffix_only and len(word) >= 2 or tag(word[:-1]) == "ns"
 
 
 @lru_cache(maxsize=65536)
