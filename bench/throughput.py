@@ -1,8 +1,9 @@
-"""Throughput and peak memory of `baozhi extract` (rules) against jieba.posseg on the same pages.
+"""Throughput and peak memory of `baozhi extract` against jieba.posseg on the same pages.
 
-Prints chars/s for both in one process and the peak RSS. Pages: corpora/pages/*.txt plus the
-seed page when ../shared is present, repeated until at least --min-chars characters.
-Usage: python bench/throughput.py [--min-chars 500000]
+Prints chars/s of jieba.posseg and of each extractor (the default model, the model with int8
+dynamic quantisation, the rules) in one process, and the peak RSS. Pages: corpora/pages/*.txt
+plus the seed page when ../shared is present, repeated until at least --min-chars characters.
+Usage: python bench/throughput.py [--min-chars 300000] [--model models/default] [--systems model rules]
 """
 
 from __future__ import annotations
@@ -23,8 +24,16 @@ def pages() -> list[Path]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--min-chars", type=int, default=500_000)
+    parser.add_argument("--min-chars", type=int, default=300_000)
+    parser.add_argument("--model", default=str(ROOT / "models" / "default"))
+    parser.add_argument("--systems", nargs="+", default=["model", "model-int8", "rules"],
+                        choices=["model", "model-int8", "rules"])
+    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     args = parser.parse_args()
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
 
     import jieba
     import jieba.posseg
@@ -40,30 +49,39 @@ def main() -> None:
     while sum(map(len, batch)) < args.min_chars:
         batch += texts
 
-    extractor = Extractor()
-    extractor.extract_bytes(texts[0].encode(), "warm-up")
+    systems = {}
+    for name in args.systems:
+        if name == "rules":
+            systems[name] = Extractor(extractor="rules")
+        else:
+            systems[name] = Extractor(extractor="model", model=args.model, quantize=name == "model-int8")
+        systems[name].extract_bytes(texts[0].encode(), "warm-up")
     list(jieba.posseg.cut(texts[0]))
 
-    def measure(batch: list[str]) -> tuple[float, float]:
-        t0 = time.perf_counter()
-        for text in batch:
-            list(jieba.posseg.cut(text))
-        t_jieba = time.perf_counter() - t0
+    def measure(batch: list[str], extractor) -> float:
         t0 = time.perf_counter()
         for i, text in enumerate(batch):
             extractor.extract_bytes(text.encode("utf-8"), f"page-{i}")
-        return t_jieba, time.perf_counter() - t0
+        return time.perf_counter() - t0
+
+    def measure_jieba(batch: list[str]) -> float:
+        t0 = time.perf_counter()
+        for text in batch:
+            list(jieba.posseg.cut(text))
+        return time.perf_counter() - t0
 
     # jieba's HMM is pathologically slow on traditional characters (baozhi reads a simplified
     # copy), so the simplified-only pages are reported apart as well.
     simplified = [t for t in batch if not looks_traditional(t)]
     for label, subset in (("all pages", batch), ("simplified pages only", simplified)):
         chars = sum(map(len, subset))
-        t_jieba, t_rules = measure(subset)
+        t_jieba = measure_jieba(subset)
         print(f"{label}: {len(subset)} pages, {chars} characters")
-        print(f"  jieba.posseg       : {chars / t_jieba:>10,.0f} chars/s")
-        print(f"  baozhi extract     : {chars / t_rules:>10,.0f} chars/s  ({t_rules / len(subset) * 1000:.1f} ms/page)")
-        print(f"  ratio baozhi/jieba : {t_jieba / t_rules:.2f}x")
+        print(f"  jieba.posseg          : {chars / t_jieba:>10,.0f} chars/s")
+        for name, extractor in systems.items():
+            t = measure(subset, extractor)
+            print(f"  baozhi {name:<14} : {chars / t:>10,.0f} chars/s  ({t / len(subset) * 1000:.1f} ms/page)"
+                  f"  {t_jieba / t:.2f}x jieba.posseg")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS           : {peak_mb:,.0f} MB")
 

@@ -23,6 +23,7 @@ for _name in ("view", "layouts", "articles"):
         Doc.set_extension(_name, default=None)
 
 COMPONENTS = ["baozhi_articles", "baozhi_facts", "baozhi_directives", "baozhi_entities", "baozhi_checks"]
+MODEL_COMPONENTS = ["baozhi_articles", "baozhi_model", "baozhi_checks"]
 
 
 def _paragraphs(layout) -> list[tuple[int, int]]:
@@ -76,6 +77,30 @@ def entities_component(doc: Doc) -> Doc:
     return doc
 
 
+class ModelComponent:
+    """Facts, directives and entities from a fine-tuned model (`pipeline.extract.neural`)."""
+
+    def __init__(self, path: str, batch_size: int, quantize: bool):
+        from .extract.neural import NeuralExtractor
+
+        self.extractor = NeuralExtractor(path, batch_size=batch_size, quantize=quantize)
+
+    def __call__(self, doc: Doc) -> Doc:
+        ranges = []
+        view = doc._.view
+        for layout, article in zip(doc._.layouts, doc._.articles, strict=True):
+            article.facts, article.directives, article.entities = self.extractor.article(view, _paragraphs(layout))
+            ranges += [(view.from_original(e.span.start), view.from_original(e.span.end), e.label)
+                       for e in article.entities]
+        _spans(doc, "entities", ranges)
+        return doc
+
+
+@Language.factory("baozhi_model", default_config={"path": "models/default", "batch_size": 32, "quantize": False})
+def make_model_component(nlp: Language, name: str, path: str, batch_size: int, quantize: bool) -> ModelComponent:
+    return ModelComponent(path, batch_size, quantize)
+
+
 @Language.component("baozhi_checks")
 def checks_component(doc: Doc) -> Doc:
     for article in doc._.articles:
@@ -105,8 +130,10 @@ def make_doc(nlp: Language, text: str) -> Doc:
     return doc
 
 
-def make_nlp(segmenter: str = "jieba", pkuseg_model: str | None = None) -> Language:
-    """jieba by default; pkuseg only with a model path (spacy-pkuseg has no offline default)."""
+def make_nlp(segmenter: str = "jieba", pkuseg_model: str | None = None, model: str | None = None,
+             quantize: bool = False) -> Language:
+    """jieba by default; pkuseg only with a model path (spacy-pkuseg has no offline default).
+    With `model`, a fine-tuned model replaces the rule components for facts, directives, entities."""
     if segmenter == "pkuseg" and not pkuseg_model:
         raise ValueError("--segmenter pkuseg needs --pkuseg-model PATH (spacy-pkuseg downloads its default model)")
     if segmenter not in ("jieba", "pkuseg", "char"):
@@ -119,6 +146,7 @@ def make_nlp(segmenter: str = "jieba", pkuseg_model: str | None = None) -> Langu
     nlp.max_length = 10**9  # no parser or NER: memory grows with tokens only
     if segmenter == "pkuseg":
         nlp.tokenizer.initialize(pkuseg_model=pkuseg_model)
-    for name in COMPONENTS:
-        nlp.add_pipe(name)
+    for name in MODEL_COMPONENTS if model else COMPONENTS:
+        config = {"path": str(model), "quantize": quantize} if name == "baozhi_model" else {}
+        nlp.add_pipe(name, config=config)
     return nlp

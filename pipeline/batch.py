@@ -53,9 +53,22 @@ class PageRef:
 
 @dataclass
 class Config:
-    segmenter: str = "jieba"
+    segmenter: str | None = None  # None: jieba for the rules, characters for the model
     pkuseg_model: str | None = None
     timeout: float = 60.0
+    extractor: str | None = None  # None: the model when models/default exists, else the rules
+    model: str | None = None
+    quantize: bool = False
+
+
+def extractor_name(config: Config) -> str:
+    """What produced the tables, recorded in the plan so a resumed run cannot mix extractors."""
+    from .extractor import DEFAULT_MODEL, EXTRACTOR_NAME, model_version
+
+    if config.extractor == "rules" or (config.extractor is None and not config.model
+                                       and not (DEFAULT_MODEL / "config.json").exists()):
+        return EXTRACTOR_NAME
+    return model_version(config.model or DEFAULT_MODEL)
 
 
 @dataclass
@@ -194,11 +207,12 @@ def html_to_text(markup: str) -> str:
 
 
 @lru_cache(maxsize=2)
-def _extractor(segmenter: str, pkuseg_model: str | None):
+def _extractor(config: Config):
     """One pipeline per worker process, built on its first page and reused."""
     from .extractor import Extractor
 
-    return Extractor(segmenter=segmenter, pkuseg_model=pkuseg_model)
+    return Extractor(segmenter=config.segmenter, pkuseg_model=config.pkuseg_model, extractor=config.extractor,
+                     model=config.model, quantize=config.quantize)
 
 
 class _PageTimeout(Exception):
@@ -213,7 +227,7 @@ def _extract(ref: PageRef, config: Config):
     from .ingest import decode_page
     from .model import Source
 
-    extractor = _extractor(config.segmenter, config.pkuseg_model)
+    extractor = _extractor(config)
     if ref.text is not None:
         data = ref.text.encode("utf-8")
         source = Source(f"{ref.path}:{ref.line}", hashlib.sha256(data).hexdigest(), "utf-8", "jsonl record")
@@ -346,7 +360,7 @@ def run_batch(inputs: list[str], out: str | Path, *, workers: int = 1, engine: s
     started = time.time()
     digest, total = fingerprint(iter_pages(inputs, pattern))
     plan = {"fingerprint": digest, "pages": total, "chunk_size": chunk_size, "pattern": pattern,
-            "segmenter": config.segmenter, "pkuseg_model": config.pkuseg_model}
+            "segmenter": config.segmenter, "pkuseg_model": config.pkuseg_model, "extractor": extractor_name(config)}
     manifest_path = out / "manifest.json"
     if manifest_path.exists():
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
@@ -497,13 +511,11 @@ def finalize(out: Path, plan: dict, inputs: list[str], pattern: str | None, star
                 h.update(block)
         files[str(path)] = h.hexdigest()
     counts = {name: sum(r["rows"].get(name, 0) for r in results) for name in SCHEMAS}
-    from .extractor import EXTRACTOR_NAME
-
     manifest = {
         "status": "complete", "plan": plan, "pages": plan["pages"], "succeeded": pages, "failed": failed,
         "rows": counts,
         "inputs": [{"path": p, "sha256": s} for p, s in files.items()],
-        "extractor": EXTRACTOR_NAME, "engine": engine, "workers": workers,
+        "extractor": plan["extractor"], "engine": engine, "workers": workers,
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
         "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "tables": {name: f"{name}/part-*.parquet" for name in SCHEMAS} | {"articles_stitched": "articles_stitched.parquet"},

@@ -1,4 +1,4 @@
-"""`baozhi` command line: extract, evaluate, gold check."""
+"""`baozhi` command line: extract, evaluate, render, convert, gold check."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ def _extractor(args):
     from .extractor import Extractor
 
     try:
-        return Extractor(segmenter=args.segmenter, pkuseg_model=args.pkuseg_model)
+        return Extractor(segmenter=args.segmenter, pkuseg_model=args.pkuseg_model, extractor=args.extractor,
+                         model=args.model, quantize=args.quantize)
     except (ValueError, OSError) as exc:
         raise CliError(str(exc)) from exc
 
@@ -51,15 +52,17 @@ def _load_predictions(paths: list[str]) -> dict[str, dict]:
     return by_sha
 
 
-def gold_items(gold_paths: list[str], pred_paths: list[str] | None, args=None, root=None):
-    """(name, text, gold, prediction) for every gold file; predictions are run when not given."""
+def gold_items(gold_paths: list[str], pred_paths: list[str] | None, args=None, root=None, extractor=None):
+    """(name, text, gold, prediction) for every gold file; predictions are run when not given
+    (with `extractor`, else one built from args)."""
     from .model import page_to_json
 
     golds = [load_gold(p) for p in discover(gold_paths)]
     if args is not None and getattr(args, "split", None):
         golds = [g for g in golds if g.get("split") in args.split]
     preds = _load_predictions(pred_paths) if pred_paths else None
-    extractor = None if preds is not None else _extractor(args)
+    if preds is None and extractor is None:
+        extractor = _extractor(args)
     items = []
     for gold in golds:
         text, data = read_gold_page(gold, root)
@@ -76,6 +79,13 @@ def gold_items(gold_paths: list[str], pred_paths: list[str] | None, args=None, r
 def cmd_evaluate(args) -> int:
     from .evaluate import evaluate
 
+    if args.compare:
+        from .report import ReportError, compare_command
+
+        try:
+            return compare_command(args)
+        except ReportError as exc:
+            raise CliError(str(exc)) from exc
     items = gold_items(args.gold, args.pred, args)
     if not items:
         raise CliError("no gold pages selected")
@@ -85,6 +95,10 @@ def cmd_evaluate(args) -> int:
         from .evaluate import fact_errors
 
         out += "\n## Fact errors\n\n" + fact_errors(items)
+    if args.report:
+        from .report import write_report
+
+        write_report(args.report, items, report, rounds=args.rounds, seed=args.seed)
     if args.output:
         write_atomic(args.output, out)
     else:
@@ -107,7 +121,8 @@ def cmd_gold_check(args) -> int:
 def cmd_batch(args) -> int:
     from .batch import BatchError, Config, run_batch
 
-    config = Config(segmenter=args.segmenter, pkuseg_model=args.pkuseg_model, timeout=args.timeout)
+    config = Config(segmenter=args.segmenter, pkuseg_model=args.pkuseg_model, timeout=args.timeout,
+                    extractor=args.extractor, model=args.model, quantize=args.quantize)
     try:
         summary = run_batch(args.inputs, args.out, workers=args.workers, engine=args.engine, scheduler=args.scheduler,
                             resume=args.resume, config=config, pattern=args.path_pattern, chunk_size=args.chunk_size,
@@ -123,15 +138,46 @@ def cmd_batch(args) -> int:
     return min(summary.failed, 125)
 
 
+def cmd_render(args) -> int:
+    from .render import RenderError, render_file
+
+    try:
+        html = render_file(args.page, None if args.pred else _extractor(args), pred=args.pred)
+    except RenderError as exc:
+        raise CliError(str(exc)) from exc
+    if args.output:
+        write_atomic(args.output, html)
+    else:
+        sys.stdout.write(html)
+    return 0
+
+
+def cmd_convert(args) -> int:
+    from .interchange import ConvertError, read_docs, write_docs
+
+    try:
+        docs = read_docs(args.inputs, getattr(args, "from"), args.pages, args.split, lambda: _extractor(args))
+        if not docs:
+            raise CliError("no pages to convert")
+        written = write_docs(docs, args.to, args.output)
+    except ConvertError as exc:
+        raise CliError(str(exc)) from exc
+    print(f"baozhi convert: {len(docs)} pages → " + ", ".join(map(str, written)), file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="baozhi", description="Structured facts from Chinese newspaper pages.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def nlp_options(p):
-        p.add_argument("--segmenter", choices=["jieba", "pkuseg"], default="jieba",
-                       help="word segmenter for the spaCy zh pipeline (default: jieba)")
+        p.add_argument("--segmenter", choices=["jieba", "pkuseg", "char"],
+                       help="word segmenter for the spaCy zh pipeline (default: jieba for the rules, char for the model)")
         p.add_argument("--pkuseg-model", help="path of a spacy-pkuseg model (required with --segmenter pkuseg)")
-        p.add_argument("--extractor", choices=["rules"], default="rules", help="extractor to run (default: rules)")
+        p.add_argument("--extractor", choices=["model", "rules"],
+                       help="model (a fine-tuned model; the default when models/default exists) or rules (the baseline)")
+        p.add_argument("--model", help="model directory to load instead of models/default (implies --extractor model)")
+        p.add_argument("--quantize", action="store_true", help="int8 dynamic quantisation of the model's linear layers")
 
     ex = sub.add_parser("extract", help="extract articles, facts, directives and entities from pages")
     ex.add_argument("pages", nargs="+", help="page text files (UTF-8, GB18030/GBK, Big5, UTF-16 with BOM)")
@@ -147,6 +193,12 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--split", nargs="+", choices=["train", "dev", "test"], help="only gold pages of these splits")
     ev.add_argument("--json", action="store_true", help="print the scores as JSON instead of a Markdown table")
     ev.add_argument("--errors", action="store_true", help="also list missed, partial and spurious facts")
+    ev.add_argument("--report", metavar="DIR",
+                    help="also write DIR/report.md, a self-contained DIR/report.html and DIR/per_label.png")
+    ev.add_argument("--compare", nargs=2, metavar=("A", "B"),
+                    help="compare two systems, each a folder of prediction JSON, `rules` or a model folder")
+    ev.add_argument("--rounds", type=int, default=1000, help="bootstrap rounds over articles (default 1000)")
+    ev.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     ev.add_argument("-o", "--output")
     nlp_options(ev)
     ev.set_defaults(func=cmd_evaluate)
@@ -164,6 +216,27 @@ def build_parser() -> argparse.ArgumentParser:
     ba.add_argument("--quiet", action="store_true")
     nlp_options(ba)
     ba.set_defaults(func=cmd_batch)
+
+    rd = sub.add_parser("render", help="a self-contained HTML view of a page: articles, entities, facts, directives")
+    rd.add_argument("page", help="page text file")
+    rd.add_argument("-o", "--output", help="HTML file to write (atomically); default stdout")
+    rd.add_argument("--pred", help="render this `baozhi extract` JSON/JSONL instead of running the extractor")
+    nlp_options(rd)
+    rd.set_defaults(func=cmd_render)
+
+    cv = sub.add_parser("convert", help="annotations to and from Label Studio, doccano, spaCy DocBin, CoNLL")
+    cv.add_argument("inputs", nargs="+", help="pages, `baozhi extract` JSON/JSONL, gold files/folders, "
+                                              "Label Studio JSON exports or doccano JSONL")
+    cv.add_argument("--from", default="auto", choices=["auto", "page", "pred", "gold", "labelstudio", "doccano"],
+                    help="what the inputs are (default: guessed from each file)")
+    cv.add_argument("--to", required=True, choices=["labelstudio", "doccano", "gold", "spacy", "conll"])
+    cv.add_argument("-o", "--output", required=True,
+                    help="file to write (labelstudio also writes OUT.config.xml beside it); a folder for gold")
+    cv.add_argument("--pages", nargs="+", help="page files or folders the imported tasks refer to")
+    cv.add_argument("--split", choices=["train", "dev", "test"],
+                    help="split of imported gold pages (default: the exported one, else train)")
+    nlp_options(cv)
+    cv.set_defaults(func=cmd_convert)
 
     gd = sub.add_parser("gold", help="gold file utilities")
     gsub = gd.add_subparsers(dest="gold_command", required=True)

@@ -124,8 +124,17 @@ def _ratio(g: dict, p: dict) -> float:
     return _overlap(g, p) / longest
 
 
+def directive_match(g: dict, p: dict) -> bool:
+    """The directive criterion, shared with the report's per-article counts."""
+    return _ratio(g, p) >= 0.5
+
+
+def action_match(g: dict, p: dict) -> bool:
+    return _same_span(g["verb"], p["verb"]) and _overlap(g["object"], p["object"]) > 0
+
+
 def score_directives(gold: list[dict], pred: list[dict]) -> tuple[Counts, Counts]:
-    pairs = _match(gold, pred, lambda g, p: _ratio(g, p) >= 0.5)
+    pairs = _match(gold, pred, directive_match)
     c = Counts(gold=len(gold), pred=len(pred), correct=len(pairs))
     touched_g = {i for i, g in enumerate(gold) if any(_overlap(g, p) for p in pred)}
     touched_p = {j for j, p in enumerate(pred) if any(_overlap(g, p) for g in gold)}
@@ -137,7 +146,7 @@ def score_directives(gold: list[dict], pred: list[dict]) -> tuple[Counts, Counts
     actions = Counts()
     for i, j in pairs:
         ga, pa = gold[i].get("actions", []), pred[j].get("actions", [])
-        ap = _match(ga, pa, lambda g, p: _same_span(g["verb"], p["verb"]) and _overlap(g["object"], p["object"]) > 0)
+        ap = _match(ga, pa, action_match)
         actions.add(Counts(correct=len(ap), gold=len(ga), pred=len(pa), missed=len(ga) - len(ap),
                            spurious=len(pa) - len(ap)))
     for i in set(range(len(gold))) - matched_g:
@@ -271,7 +280,10 @@ class Report:
         pred = [seq for p in self.pages for seq in p.pred_tags]
         if not any(t != "O" for seq in gold + pred for t in seq):
             return {}
-        return classification_report(gold, pred, mode="strict", scheme=IOB2, output_dict=True, zero_division=0)
+        raw = classification_report(gold, pred, mode="strict", scheme=IOB2, output_dict=True, zero_division=0)
+        # seqeval returns numpy scalars, which json cannot write (`baozhi evaluate --json`)
+        return {label: {k: int(v) if k == "support" else float(v) for k, v in row.items()}
+                for label, row in raw.items()}
 
     def markdown(self) -> str:
         d = self.as_dict()

@@ -13,7 +13,7 @@ PAGES = ROOT / "corpora" / "pages"
 def extractor():
     from pipeline.extractor import Extractor
 
-    return Extractor()
+    return Extractor(extractor="rules")
 
 
 @pytest.fixture(scope="session")

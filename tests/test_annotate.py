@@ -12,7 +12,7 @@ PAGE = "全省经济运行情况\n\n上半年，全省实现营业收入1234亿�
 def test_pipeline_components_leave_results_on_the_doc():
     nlp = make_nlp()
     assert nlp.pipe_names == COMPONENTS
-    result = Extractor().extract_text(PAGE, Source("<t>", "0" * 64, "utf-8", "test"))
+    result = Extractor(extractor="rules").extract_text(PAGE, Source("<t>", "0" * 64, "utf-8", "test"))
     assert result.articles[0].facts[0].value.number == 123400000000
     doc = make_doc(nlp, "第一行\n\n第二行 ABC 5G\n")
     assert doc.text == "第一行\n\n第二行 ABC 5G\n"

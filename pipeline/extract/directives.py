@@ -181,3 +181,12 @@ class DirectiveExtractor:
                     actions.append(Action(self.span(v_start, v_end), self.span(v_end, o_end)))
         return Directive(self.span(start, end), ordinal, cue, issuer, addressee, self.span(core_start, core_end),
                          actions)
+
+
+def cue_fields(cue: str) -> tuple[int | None, str | None]:
+    """(ordinal, issuer) of a printed cue: `三是` → (3, None), `会议强调` → (None, `会议`)."""
+    m = ENUM.match(cue)
+    if m:
+        return _ordinal(m), None
+    m = re.match(rf"(?P<issuer>.+?)(?:{'|'.join(CUE_VERBS)})$", cue)
+    return None, (m.group("issuer") if m else None)

@@ -409,6 +409,8 @@ class FactExtractor:
             metric_span, metric_name = metrics[i] if metrics[i] else (base_span, base_name)
             if metrics[i] and base_span is None:
                 metric_name = metrics[i][1]
+            if metric_span is None:  # a listed item with no metric of its own and none to inherit
+                continue
             q_start = q.start()
             if direction:
                 if i == 0:

@@ -1,0 +1,1 @@
+"""The learned extractor: corpora → character tokenizer → encoder → token tags + relations."""

@@ -1,0 +1,187 @@
+"""Training examples for the extractor, loaded through 🤗 `datasets`.
+
+The same path serves the team's stand-off gold, a user's own gold (exported from Label Studio
+or doccano), silver labels (the rule extractor run over public news text, kept apart and marked
+`source="silver"`) and the public NER corpora (entities only). An example is one window of a
+page's normalised, repaired text (what the pipeline feeds the model) with labelled spans and
+the relations between them. Splits are by page/document, never by sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from datasets import Dataset, DatasetDict
+
+from ..gold import discover, load_gold, read_gold_page
+from ..ingest import looks_traditional, normalize_view
+from ..model import TextView
+from ..repair import repair
+from .schema import LABEL_LAYER, LAYERS, RELATIONS
+
+WINDOW = 126  # characters per window: [CLS] + 126 + [SEP] fits 128 positions
+STRIDE = 96
+_SENTENCE_END = re.compile(r"[。！？；]")
+
+
+def page_view(text: str) -> TextView:
+    """Exactly the view `Extractor` builds: folded, simplified when traditional, repaired."""
+    view, _ = repair(normalize_view(text, simplify=looks_traditional(text)))
+    return view
+
+
+def windows(text: str, size: int = WINDOW, stride: int = STRIDE) -> list[tuple[int, int]]:
+    """Windows over each line of `text`; a long line gets overlapping windows that start, when
+    possible, at a sentence start."""
+    out = []
+    pos = 0
+    for line in text.split("\n"):
+        start, end = pos, pos + len(line)
+        pos = end + 1
+        if not line.strip():
+            continue
+        s = start
+        while True:
+            e = min(s + size, end)
+            out.append((s, e))
+            if e >= end:
+                break
+            nxt = s + stride
+            cut = _SENTENCE_END.search(text, s + stride // 2, nxt)
+            s = cut.end() if cut else nxt
+    return out
+
+
+def _gold_spans(page: dict, view: TextView) -> tuple[list[tuple[int, int, str]], list[tuple[tuple, tuple]]]:
+    """Labelled spans (view offsets) and relation pairs of one gold/prediction document."""
+
+    def vs(span: dict | None, label: str):
+        if not span:
+            return None
+        start, end = view.from_original(span["start"]), view.from_original(span["end"])
+        return (start, end, label) if end > start else None
+
+    spans, relations = set(), set()
+
+    def add(span, label):
+        s = vs(span, label)
+        if s:
+            spans.add(s)
+        return s
+
+    for fact in page.get("facts", []):
+        value, change = add(fact.get("value"), "VALUE"), add(fact.get("change"), "CHANGE")
+        anchor = value or change
+        if anchor is None:
+            continue
+        for key, label in (("metric", "METRIC"), ("period", "PERIOD"), ("scope", "SCOPE"), ("basis", "BASIS")):
+            target = add(fact.get(key), label)
+            if target:
+                relations.add((anchor, target))
+                if value and change:
+                    relations.add((change, target))
+        if value and change:
+            relations.add((value, change))
+    for d in page.get("directives", []):
+        directive = add(d, "DIRECTIVE")
+        add(d.get("core"), "CORE")
+        if d.get("cue"):
+            cue_start = d["text"].find(d["cue"])
+            if cue_start >= 0:
+                add({"start": d["start"] + cue_start, "end": d["start"] + cue_start + len(d["cue"])}, "CUE")
+        for action in d.get("actions", []):
+            verb, obj = add(action["verb"], "VERB"), add(action["object"], "OBJECT")
+            if directive and verb:
+                relations.add((directive, verb))
+            if verb and obj:
+                relations.add((verb, obj))
+    for e in page.get("entities", []):
+        add(e, e["label"])
+    return sorted(spans), sorted(relations)
+
+
+def _drop_overlaps(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Within one layer spans cannot overlap: keep the earlier (then longer) one."""
+    kept: list[tuple[int, int, str]] = []
+    last_end: dict[str, int] = {}
+    for s in sorted(spans, key=lambda x: (x[0], -(x[1] - x[0]))):
+        layer = LABEL_LAYER[s[2]]
+        if s[0] >= last_end.get(layer, -1):
+            kept.append(s)
+            last_end[layer] = s[1]
+    return kept
+
+
+def document_examples(doc_id: str, view_text: str, spans, relations, layers: Iterable[str], source: str,
+                      split: str) -> Iterator[dict]:
+    """Cut one document into window examples; spans and relations are kept where they fit."""
+    spans = _drop_overlaps(list(spans))
+    kept = set(spans)
+    relations = [(h, t) for h, t in relations if h in kept and t in kept]
+    layers = sorted(layers)
+    for n, (ws, we) in enumerate(windows(view_text)):
+        inside = [s for s in spans if s[0] >= ws and s[1] <= we]
+        local = {s: i for i, s in enumerate(inside)}
+        yield {
+            "id": f"{doc_id}#{n}",
+            "doc": doc_id,
+            "source": source,
+            "split": split,
+            "text": view_text[ws:we],
+            "offset": ws,
+            "layers": layers,
+            "spans": [{"start": s[0] - ws, "end": s[1] - ws, "label": s[2]} for s in inside],
+            "relations": [{"head": local[h], "tail": local[t]} for h, t in relations if h in local and t in local],
+        }
+
+
+def gold_examples(paths: Iterable[str | Path], repo: str | Path | None = None, source: str = "gold") -> Iterator[dict]:
+    """Stand-off gold files → window examples (every layer annotated)."""
+    for path in discover(list(paths)):
+        gold = load_gold(path)
+        text, _ = read_gold_page(gold, repo)
+        view = page_view(text)
+        spans, relations = _gold_spans(gold, view)
+        yield from document_examples(Path(path).stem, view.text, spans, relations, LAYERS, source,
+                                     gold.get("split", "train"))
+
+
+def prediction_examples(doc_id: str, page_json: dict, original: str, layers: Iterable[str], split: str,
+                        source: str = "silver") -> Iterator[dict]:
+    """A page as `baozhi extract` predicted it → examples (silver labels for the given layers)."""
+    view = page_view(original)
+    flat = {"facts": [], "directives": [], "entities": []}
+    for article in page_json["articles"]:
+        for key in flat:
+            flat[key] += article[key]
+    spans, relations = _gold_spans(flat, view)
+    spans = [s for s in spans if LABEL_LAYER[s[2]] in set(layers)]
+    yield from document_examples(doc_id, view.text, spans, relations, layers, source, split)
+
+
+def to_dataset(examples: Iterable[dict]) -> DatasetDict:
+    """Group examples by split into a `DatasetDict`."""
+    by_split: dict[str, list[dict]] = {}
+    for ex in examples:
+        by_split.setdefault(ex["split"], []).append(ex)
+    return DatasetDict({split: Dataset.from_list(rows) for split, rows in by_split.items()})
+
+
+def load_standoff(paths: Iterable[str | Path], repo: str | Path | None = None) -> DatasetDict:
+    """The loader users call for their own stand-off gold (a folder or files)."""
+    return to_dataset(gold_examples(paths, repo))
+
+
+def label_counts(dataset: Dataset) -> Counter:
+    counts: Counter = Counter()
+    for spans, rels in zip(dataset["spans"], dataset["relations"], strict=True):
+        counts.update(s["label"] for s in spans)
+        counts["relations"] += len(rels)
+    counts["windows"] = len(dataset)
+    return counts
+
+
+RELATION_INDEX = {pair: i for i, pair in enumerate(RELATIONS)}

@@ -1,0 +1,98 @@
+"""Examples → model inputs: token ids, BIO label ids per layer, candidate relation pairs.
+
+Characters map one-to-one to tokens (`tokenizer.encode_chars`); whitespace has no token.
+Layers an example does not annotate get label -100 everywhere, so silver facts never teach the
+entity head that a sentence has no names, and NER sentences never teach the fact head.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .data import WINDOW
+from .schema import LAYERS, RELATIONS, tags
+from .tokenizer import encode_chars
+
+RELATION_INDEX = {tuple(pair): i for i, pair in enumerate(RELATIONS)}
+MAX_PAIRS = 512
+
+
+def token_spans(word_ids: list[int | None]) -> dict[int, int]:
+    return {w: i for i, w in enumerate(word_ids) if w is not None}
+
+
+def char_span_tokens(char_to_token: dict[int, int], start: int, end: int) -> tuple[int, int] | None:
+    toks = [char_to_token[c] for c in range(start, end) if c in char_to_token]
+    return (toks[0], toks[-1] + 1) if toks else None
+
+
+def candidate_pairs(spans: list[tuple[int, int, str]], max_distance: int = WINDOW) -> list[tuple[int, int, int]]:
+    """(head index, tail index, relation type) for every typed pair within reach."""
+    out = []
+    for i, (hs, _, hl) in enumerate(spans):
+        for j, (ts, _, tl) in enumerate(spans):
+            kind = RELATION_INDEX.get((hl, tl))
+            if i != j and kind is not None and abs(ts - hs) <= max_distance:
+                out.append((i, j, kind))
+    return out[:MAX_PAIRS]
+
+
+def featurize(example: dict, tokenizer) -> dict:
+    enc = encode_chars(tokenizer, example["text"], max_length=WINDOW + 2)
+    word_ids = enc.word_ids()
+    c2t = token_spans(word_ids)
+    out = {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"]}
+    annotated = set(example["layers"])
+    tok_spans = []
+    for s in example["spans"]:
+        tok_spans.append(char_span_tokens(c2t, s["start"], s["end"]))
+    for layer in LAYERS:
+        if layer not in annotated:
+            out[f"labels_{layer}"] = [-100] * len(word_ids)
+            continue
+        layer_tags = tags(layer)
+        labels = [-100 if w is None else 0 for w in word_ids]
+        for s, ts in zip(example["spans"], tok_spans, strict=True):
+            if ts is None or s["label"] not in LAYERS[layer]:
+                continue
+            labels[ts[0]] = layer_tags.index(f"B-{s['label']}")
+            for k in range(ts[0] + 1, ts[1]):
+                labels[k] = layer_tags.index(f"I-{s['label']}")
+        out[f"labels_{layer}"] = labels
+    positive = {(r["head"], r["tail"]) for r in example["relations"]}
+    spans = [(s["start"], s["end"], s["label"]) for s in example["spans"]]
+    pairs, pair_labels = [], []
+    relation_layers = {"fact", "directive", "action"}
+    if relation_layers & annotated:
+        for i, j, kind in candidate_pairs(spans):
+            if tok_spans[i] is None or tok_spans[j] is None:
+                continue
+            pairs.append([*tok_spans[i], *tok_spans[j], kind])
+            pair_labels.append(1 if (i, j) in positive else 0)
+    out["relation_pairs"] = pairs
+    out["relation_labels"] = pair_labels
+    return out
+
+
+class Collator:
+    """Pads tokens, per-layer labels (-100) and relation pairs (a -100-labelled dummy pair)."""
+
+    def __init__(self, tokenizer):
+        self.pad_id = tokenizer.pad_token_id
+
+    def __call__(self, features: list[dict]) -> dict:
+        length = max(len(f["input_ids"]) for f in features)
+        n_pairs = max(1, max(len(f["relation_pairs"]) for f in features))
+        batch = {
+            "input_ids": torch.tensor([f["input_ids"] + [self.pad_id] * (length - len(f["input_ids"])) for f in features]),
+            "attention_mask": torch.tensor([f["attention_mask"] + [0] * (length - len(f["attention_mask"])) for f in features]),
+        }
+        for layer in LAYERS:
+            key = f"labels_{layer}"
+            batch[key] = torch.tensor([f[key] + [-100] * (length - len(f[key])) for f in features])
+        batch["relation_pairs"] = torch.tensor(
+            [f["relation_pairs"] + [[0, 1, 0, 1, 0]] * (n_pairs - len(f["relation_pairs"])) for f in features],
+            dtype=torch.long).view(len(features), n_pairs, 5)
+        batch["relation_labels"] = torch.tensor(
+            [f["relation_labels"] + [-100] * (n_pairs - len(f["relation_labels"])) for f in features], dtype=torch.long)
+        return batch

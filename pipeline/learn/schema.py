@@ -1,0 +1,29 @@
+"""What the model predicts: tag layers (BIO over characters) and typed relations between spans.
+
+Layers may overlap each other (an entity inside a scope, an action inside a directive), never
+within themselves, so each layer has its own classification head on the shared encoder.
+"""
+
+from __future__ import annotations
+
+LAYERS: dict[str, list[str]] = {
+    "fact": ["METRIC", "VALUE", "CHANGE", "PERIOD", "SCOPE", "BASIS"],
+    "directive": ["DIRECTIVE"],
+    "dpart": ["CUE", "CORE"],
+    "action": ["VERB", "OBJECT"],
+    "entity": ["PER", "LOC", "ORG"],
+}
+
+# (head label, tail label): which value/change belongs to which metric, period, scope, basis;
+# which change belongs to a value; which action verb to which directive, which object to a verb.
+RELATIONS: list[tuple[str, str]] = [
+    ("VALUE", "METRIC"), ("VALUE", "PERIOD"), ("VALUE", "SCOPE"), ("VALUE", "BASIS"), ("VALUE", "CHANGE"),
+    ("CHANGE", "METRIC"), ("CHANGE", "PERIOD"), ("CHANGE", "SCOPE"), ("CHANGE", "BASIS"),
+    ("DIRECTIVE", "VERB"), ("VERB", "OBJECT"),
+]
+
+LABEL_LAYER = {label: layer for layer, labels in LAYERS.items() for label in labels}
+
+
+def tags(layer: str) -> list[str]:
+    return ["O"] + [f"{p}-{label}" for label in LAYERS[layer] for p in ("B", "I")]

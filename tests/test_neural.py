@@ -1,0 +1,95 @@
+"""The learned extractor: tag decoding and fact assembly on hand-made model outputs, and the
+shipped default model on real pages."""
+
+from decimal import Decimal
+
+import pytest
+from conftest import GOLD, ROOT
+
+from pipeline.extract.neural import Tagged, _Assembler, _decode
+from pipeline.ingest import normalize_view
+
+DEFAULT = ROOT / "models" / "default"
+
+
+def test_decode_bio_spans_across_whitespace_and_stray_inside_tags():
+    tags = {0: ("B-VALUE", 0), 1: ("I-VALUE", 0), 3: ("I-VALUE", 0), 4: ("O", 0), 5: ("I-METRIC", 0),
+            6: ("I-METRIC", 0), 7: ("B-METRIC", 0)}
+    assert _decode(tags, 0, 8) == [(0, 4, "VALUE"), (5, 7, "METRIC"), (7, 8, "METRIC")]
+
+
+def _assemble(text: str, spans: dict[str, list[str]], pairs: list[tuple[str, str]]):
+    view = normalize_view(text, simplify=False)
+    found = []
+    for label, words in spans.items():
+        for word in words:
+            start = text.index(word)
+            found.append((start, start + len(word), label))
+    by_text = {text[s:e]: (s, e, label) for s, e, label in found}
+    tagged = Tagged(found, {(by_text[h], by_text[t]): 0.9 for h, t in pairs})
+    return _Assembler(view, tagged, 0.5, []).facts()
+
+
+def test_value_change_and_rate_word_become_facts_with_exact_numbers():
+    text = "前三季度，软件业务收入35609亿元，同比增长13.6%，增速较上年同期回落8.3个百分点。"
+    facts = _assemble(text, {"PERIOD": ["前三季度"], "METRIC": ["软件业务收入", "增速"], "VALUE": ["35609亿元"],
+                             "CHANGE": ["增长13.6%", "回落8.3个百分点"], "BASIS": ["同比", "较上年同期"]},
+                      [("35609亿元", "软件业务收入"), ("35609亿元", "前三季度"), ("35609亿元", "增长13.6%"),
+                       ("35609亿元", "同比"), ("回落8.3个百分点", "增速"), ("回落8.3个百分点", "较上年同期")])
+    assert len(facts) == 2
+    first, second = facts
+    assert first.value.number == Decimal("3560900000000") and first.value.unit == "元"
+    assert (first.change.number, first.change.unit, first.basis.text) == (Decimal("13.6"), "%", "同比")
+    assert second.metric.text == "增速" and second.metric_name == "软件业务收入"
+    assert (second.change.number, second.change.unit, second.change.of) == (Decimal("-8.3"), "百分点", "rate")
+    assert second.period.text == "前三季度"  # inherited within the paragraph, per the guidelines
+
+
+def test_narrowing_decline_is_positive_and_share_changes_are_of_level():
+    text = "出口额下降2.1%，降幅收窄1.5个百分点；出口占比为27%，比上年降低0.4个百分点。"
+    facts = _assemble(text, {"METRIC": ["出口额", "降幅", "出口占比"], "CHANGE": ["下降2.1%", "收窄1.5个百分点", "降低0.4个百分点"],
+                             "VALUE": ["27%"]},
+                      [("下降2.1%", "出口额"), ("收窄1.5个百分点", "降幅"), ("27%", "出口占比"), ("27%", "降低0.4个百分点")])
+    by_metric = {f.metric.text: f for f in facts}
+    assert by_metric["出口额"].change.number == Decimal("-2.1")
+    assert by_metric["降幅"].change.number == Decimal("1.5") and by_metric["降幅"].change.of == "rate"
+    assert by_metric["出口占比"].change.number == Decimal("-0.4") and by_metric["出口占比"].change.of == "level"
+
+
+@pytest.fixture(scope="module")
+def default_extractor():
+    from pipeline.extractor import Extractor
+
+    if not (DEFAULT / "config.json").exists():
+        pytest.fail("models/default is the shipped model and must exist")
+    return Extractor()
+
+
+def _scores(extractor, gold_file):
+    from pipeline.cli import gold_items
+    from pipeline.evaluate import evaluate
+
+    return evaluate(gold_items([str(gold_file)], None, extractor=extractor)).as_dict()
+
+
+def test_default_model_is_the_default_and_small():
+    from pipeline.extractor import Extractor
+
+    size = sum(p.stat().st_size for p in DEFAULT.iterdir() if p.is_file())
+    assert size <= 25 * 2**20
+    assert Extractor().name.startswith("model:default@")
+
+
+def test_default_model_on_a_dev_page(default_extractor):
+    result = default_extractor.extract_file(ROOT / "corpora" / "pages" / "software_2023q3.txt")
+    facts = [f for a in result.articles for f in a.facts]
+    revenue = [f for f in facts if f.value and f.value.number == Decimal("8926000000000")]
+    assert revenue and revenue[0].value.unit == "元" and "收入" in revenue[0].metric.text
+    scores = _scores(default_extractor, GOLD / "software_2023q3.json")
+    assert scores["facts_lenient"]["f1"] >= 0.85, scores["facts_lenient"]
+
+
+def test_default_model_on_the_seed_page(default_extractor, seed_path):
+    scores = _scores(default_extractor, GOLD / "000_f03d3bce41067f28.json")
+    assert scores["facts_lenient"]["f1"] >= 0.95, scores["facts_lenient"]
+    assert scores["directives"]["f1"] >= 0.90, scores["directives"]

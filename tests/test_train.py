@@ -1,0 +1,113 @@
+"""The training code path for real: tokenizer, stand-off loader, features, a tiny pretrain +
+finetune run, the saved model directory reloaded by the pipeline."""
+
+import json
+
+import pytest
+from conftest import GOLD, PAGES
+
+from pipeline.export import validate
+from pipeline.learn.data import load_standoff, page_view, windows
+from pipeline.learn.features import Collator, featurize
+from pipeline.learn.schema import tags
+from pipeline.learn.tokenizer import build_vocab, encode_chars, save_vocab, unk_rate
+from pipeline.model import page_to_json
+
+TRAIN_PAGES = [GOLD / "telecom_2024h1.json", GOLD / "trade_2024q1.json"]
+
+
+@pytest.fixture(scope="module")
+def tokenizer(tmp_path_factory):
+    texts = [page_view(p.read_bytes().decode("utf-8-sig")).text for p in PAGES.glob("software*.txt")]
+    return save_vocab(build_vocab(texts, min_count=1), tmp_path_factory.mktemp("tok"))
+
+
+def test_tokenizer_keeps_digits_and_latin(tokenizer):
+    enc = encode_chars(tokenizer, "收入35609亿元，5G xyz")
+    pieces = tokenizer.convert_ids_to_tokens(enc["input_ids"])
+    assert pieces[1:] == [*"收入35609亿元，5Gxyz", "[SEP]"]  # one token per character, the space none
+    assert enc.word_ids()[-2] == len("收入35609亿元，5G xyz") - 1
+
+
+def test_unk_rate_is_measured(tokenizer):
+    rate, missing = unk_rate(tokenizer, ["软件业务收入增长", "鑫"])
+    assert 0 < rate < 0.5 and "鑫" in missing
+
+
+def test_windows_cover_every_character():
+    text = "第一段" + "很长的句子。" * 60 + "\n\n第二段短。"
+    wins = windows(text)
+    assert all(e - s <= 126 for s, e in wins)
+    covered = {i for s, e in wins for i in range(s, e)}
+    assert all(i in covered for i, ch in enumerate(text) if not ch.isspace())
+
+
+def test_standoff_loader_keeps_page_splits_and_spans():
+    ds = load_standoff(TRAIN_PAGES + [GOLD / "software_2023q3.json"])
+    assert set(ds) == {"train", "dev"}
+    assert set(ds["dev"]["doc"]) == {"software_2023q3"}
+    ex = next(e for e in ds["dev"] if e["spans"])
+    for s in ex["spans"]:
+        assert 0 <= s["start"] < s["end"] <= len(ex["text"])
+    values = [e["text"][s["start"]:s["end"]] for e in ds["dev"] for s in e["spans"] if s["label"] == "VALUE"]
+    assert "89260亿元" in values
+
+
+def test_features_align_tags_with_characters(tokenizer):
+    ds = load_standoff([GOLD / "software_2023q3.json"])
+    ex = next(e for e in ds["dev"] if any(s["label"] == "VALUE" for s in e["spans"]))
+    feats = featurize(ex, tokenizer)
+    span = next(s for s in ex["spans"] if s["label"] == "VALUE")
+    fact_tags = tags("fact")
+    token = span["start"] + 1  # [CLS] first; the window has no whitespace before this span
+    assert fact_tags[feats["labels_fact"][token]] == "B-VALUE"
+    assert all(fact_tags[t] == "I-VALUE" for t in feats["labels_fact"][token + 1: token + span["end"] - span["start"]])
+    assert any(label == 1 for label in feats["relation_labels"])
+    batch = Collator(tokenizer)([feats, featurize(ds["dev"][0], tokenizer)])
+    assert batch["relation_pairs"].shape[0] == 2 and batch["relation_pairs"].shape[2] == 5
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    """Pretrain a tiny char BERT for a few steps, fine-tune it for a few steps, write the card."""
+    from pipeline.learn.card import write_card
+    from pipeline.learn.finetune import FinetuneConfig, finetune
+    from pipeline.learn.pretrain import PretrainConfig, pretrain
+
+    base, out = tmp_path_factory.mktemp("base"), tmp_path_factory.mktemp("model")
+    pretrain(base, ".", PretrainConfig(hidden_size=32, layers=1, heads=2, intermediate_size=64, max_steps=3,
+                                       batch_size=8, limit_texts=200))
+    config = FinetuneConfig(max_steps=8, eval_steps=4, batch_size=8, gold_repeat=1, ner_limit=0, silver_limit=0)
+    info = finetune(str(base), [str(p) for p in TRAIN_PAGES + [GOLD / "software_2023q3.json"]], out, config=config,
+                    progress=False)
+    write_card(out, info, [str(p) for p in TRAIN_PAGES + [GOLD / "software_2023q3.json"]])
+    return out, info
+
+
+def test_finetune_writes_a_complete_model_directory(tiny_model):
+    out, info = tiny_model
+    for name in ("model.safetensors", "config.json", "tokenizer.json", "tokenizer_config.json", "README.md", "training.json"):
+        assert (out / name).exists(), name
+    config = json.loads((out / "config.json").read_text())
+    assert config["model_type"] == "baozhi-extractor" and "fact" in config["layers"]
+    assert info["steps"] == 8 and info["counts"]["gold_train"]["VALUE"] > 50
+    card = (out / "README.md").read_text()
+    assert "seqeval" in card and "| dev | rules |" in card and "| dev | model |" in card
+
+
+def test_saved_model_runs_in_the_pipeline(tiny_model):
+    from pipeline.extractor import Extractor
+
+    out, _ = tiny_model
+    result = Extractor(model=out).extract_file(PAGES / "software_2023q3.txt")
+    doc = page_to_json(result)
+    validate(doc)
+    assert doc["extractor"].startswith(f"model:{out.name}@")
+    assert len(doc["articles"]) == 2  # layout stays rule-based
+
+
+def test_missing_model_is_a_clear_error(tmp_path):
+    from pipeline.extractor import Extractor
+
+    with pytest.raises(OSError, match="no model there"):
+        Extractor(model=tmp_path)
