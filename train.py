@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from pipeline.learn.finetune import FinetuneConfig, finetune
 from pipeline.learn.pretrain import PretrainConfig, pretrain
@@ -42,6 +43,20 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--out", required=True)
     s.add_argument("--external")
     s.add_argument("--news-limit", type=int)
+    d = sub.add_parser("data", help="windows and spans per label for each part (gold by split, silver, NER)")
+    d.add_argument("--data", nargs="+", default=["annotations/gold"])
+    d.add_argument("--silver", nargs="*", default=[])
+    d.add_argument("--external")
+    _dataclass_options(d, FinetuneConfig)
+    c = sub.add_parser("card", help="(re)write a model's card: page scores of the model and the rules per split")
+    c.add_argument("--model", default="models/default")
+    c.add_argument("--data", nargs="+", default=["annotations/gold"])
+    n = sub.add_parser("evaluate-ner", help="PER/LOC/ORG seqeval F1 on a public NER test split")
+    n.add_argument("--model", default="models/default", help="a model directory, or `rules` for the baseline")
+    n.add_argument("--corpus", choices=["people_daily", "msra"], default="people_daily")
+    n.add_argument("--split", default="test")
+    n.add_argument("--limit", type=int)
+    n.add_argument("--external")
     args = parser.parse_args(argv)
     if args.command == "pretrain":
         config = PretrainConfig(**{k: getattr(args, k) for k in PretrainConfig.__dataclass_fields__})
@@ -54,6 +69,29 @@ def main(argv: list[str] | None = None) -> int:
 
             write_card(args.out, info, args.data)
         print(json.dumps({k: info[k] for k in ("steps", "train_loss", "seconds", "tag_scores")}, indent=1))
+    elif args.command == "data":
+        from pipeline.learn.card import COUNT_COLUMNS as labels
+        from pipeline.learn.data import label_counts
+        from pipeline.learn.finetune import build_corpus
+
+        config = FinetuneConfig(**{k: getattr(args, k) for k in FinetuneConfig.__dataclass_fields__})
+        corpus = build_corpus(args.data, args.silver, config, ".", args.external)
+        print("| part | " + " | ".join(labels) + " |")
+        print("|---|" + "---|" * len(labels))
+        for name, dataset in corpus.items():
+            if dataset is not None:
+                counts = label_counts(dataset)
+                print(f"| {name} | " + " | ".join(str(counts.get(k, 0)) for k in labels) + " |")
+    elif args.command == "card":
+        from pipeline.learn.card import write_card
+
+        info = json.loads((Path(args.model) / "training.json").read_text(encoding="utf-8"))
+        card = write_card(args.model, info, args.data)
+        print(card[card.index("## Pages"):])
+    elif args.command == "evaluate-ner":
+        from pipeline.learn.ner_eval import evaluate_ner, markdown
+
+        print(markdown(evaluate_ner(args.model, args.corpus, args.split, args.limit, args.external)))
     elif args.command == "silver":
         print(json.dumps(write_silver(args.out, args.external, args.news_limit)))
     return 0

@@ -51,7 +51,7 @@ class PageRef:
     error: str | None = None  # a JSONL record that is not a page
 
 
-@dataclass
+@dataclass(frozen=True)
 class Config:
     segmenter: str | None = None  # None: jieba for the rules, characters for the model
     pkuseg_model: str | None = None

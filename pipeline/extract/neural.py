@@ -21,9 +21,12 @@ from ..model import Action, Change, Directive, Entity, Fact, Span, TextView, Val
 from ..numbers import QUANTITY, parse_quantity
 from .directives import cue_fields
 
-_DIRECTION = re.compile("|".join(sorted(UP_WORDS + DOWN_WORDS + FLAT_WORDS, key=len, reverse=True)))
+# 高/低 (比上月末低0.3个百分点) only ever reach here inside a span the model marked as a change.
+_UP = [*UP_WORDS, "高"]
+_DOWN = [*DOWN_WORDS, "低"]
+_DIRECTION = re.compile("|".join(sorted(_UP + _DOWN + FLAT_WORDS, key=len, reverse=True)))
+_DIRECTION_BEFORE = re.compile(f"({_DIRECTION.pattern})了?$")
 _BOUNDARY = re.compile(r"[。！？；\n]")
-_DIGIT_OR_CUE = re.compile(r"[0-9一二三四五六七八九十]|要|必须|强调|要求|部署|首先|其次|最后")
 
 
 @dataclass
@@ -75,6 +78,7 @@ class NeuralExtractor:
     def _tag_group(self, text: str, paragraphs: list[tuple[int, int]], windows) -> list[Tagged]:
         wins = [(p, ps + s, ps + e) for p, (ps, pe) in enumerate(paragraphs) for s, e in windows(text[ps:pe])]
         char_tags: dict[str, dict[int, tuple[str, int]]] = {layer: {} for layer in self.layer_tags}
+        fact_probs: dict[int, tuple[list[float], int]] = {}
         window_state = []
         with torch.inference_mode():
             for b in range(0, len(wins), self.batch_size):
@@ -83,6 +87,8 @@ class NeuralExtractor:
                                      truncation=True, max_length=130, return_tensors="pt")
                 out = self.model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"], return_hidden=True)
                 predicted = [logits.argmax(-1) for logits in out.logits]
+                fact_index = list(self.layer_tags).index("fact") if "fact" in self.layer_tags else None
+                probs = out.logits[fact_index].softmax(-1) if fact_index is not None else None
                 for row, (p, s, e) in enumerate(batch):
                     word_ids = enc.word_ids(row)
                     c2t = {}
@@ -96,13 +102,46 @@ class NeuralExtractor:
                             old = char_tags[layer].get(pos)
                             if old is None or centrality > old[1]:
                                 char_tags[layer][pos] = (self.layer_tags[layer][int(pred[row, t])], centrality)
+                        if probs is not None and (pos not in fact_probs or centrality > fact_probs[pos][1]):
+                            fact_probs[pos] = (probs[row, t].tolist(), centrality)
                     window_state.append((p, s, e, out.hidden_states[row:row + 1], c2t))
         tagged = [Tagged() for _ in paragraphs]
+        if fact_probs:
+            for ps, pe in paragraphs:
+                self._quantities(text, ps, pe, char_tags["fact"], fact_probs)
         for p, (ps, pe) in enumerate(paragraphs):
             for layer in self.layer_tags:
                 tagged[p].spans += _decode(char_tags[layer], ps, pe)
         self._relations(window_state, tagged)
         return tagged
+
+    def _quantities(self, text: str, start: int, end: int, tags: dict, probs: dict) -> None:
+        """Constrained decoding for numbers: a printed quantity (with the direction word before it)
+        is one VALUE, one CHANGE or nothing as a whole, decided by the model's summed probabilities,
+        so a span never splits a number."""
+        names = self.layer_tags["fact"]
+        for m in QUANTITY.finditer(text, start, end):
+            lead = _DIRECTION_BEFORE.search(text, max(start, m.start() - 5), m.start())
+            region = range(lead.start() if lead else m.start(), m.end())
+            score = {"VALUE": 0.0, "CHANGE": 0.0, "O": 0.0}
+            for pos in region:
+                if pos in probs:
+                    for name, p in zip(names, probs[pos][0], strict=True):
+                        label = name[2:] if name != "O" else "O"
+                        key = label if label in score else "O"
+                        score[key] += p
+            choice = max(score, key=score.get)
+            for pos in region:
+                if pos in tags and tags[pos][0][2:] in ("VALUE", "CHANGE"):
+                    tags[pos] = ("O", tags[pos][1])
+            if choice == "O":
+                continue
+            span = region if choice == "CHANGE" else range(m.start(), m.end())
+            first = True
+            for pos in span:
+                if pos in tags:
+                    tags[pos] = (f"{'B' if first else 'I'}-{choice}", tags[pos][1])
+                    first = False
 
     def _relations(self, window_state, tagged: list[Tagged]) -> None:
         from ..learn.features import candidate_pairs, char_span_tokens
@@ -225,28 +264,43 @@ class _Assembler:
             return base + "占比"
         return text
 
+    def _quantity(self, span: tuple) -> re.Match | None:
+        """The printed quantity a predicted span points at: the pattern match overlapping it most.
+        The model finds the span; exact boundaries and the number come from the quantity grammar."""
+        text = self.view.text
+        best = None
+        for m in QUANTITY.finditer(text, max(0, span[0] - 4), min(len(text), span[1] + 4)):
+            overlap = min(m.end(), span[1]) - max(m.start(), span[0])
+            if overlap > 0 and (best is None or overlap > best[0]):
+                best = (overlap, m)
+        return best[1] if best else None
+
     def _value(self, span: tuple) -> Value | None:
-        m = QUANTITY.search(self.text(span))
+        m = self._quantity(span)
         if not m:
             return None
         q = parse_quantity(m)
-        return Value(self.span(span), q.number, q.unit, q.approx, q.low, q.high)
+        return Value(self.view.span(m.start(), m.end()), q.number, q.unit, q.approx, q.low, q.high)
 
     def _change(self, span, metric, value: Value | None, prior: Fact | None, name: str, last_sign: Decimal):
-        text = self.text(span)
-        direction = _DIRECTION.match(text)
+        direction = _DIRECTION.match(self.text(span))
         word = direction.group(0) if direction else None
         if word in FLAT_WORDS:
             number, unit = Decimal(0), "%"
             if self.text(metric) in RATE_WORDS:
                 unit = "百分点"
         else:
-            m = QUANTITY.search(text)
+            m = self._quantity(span)
             if not m:
                 return None, last_sign
             q = parse_quantity(m)
             number, unit = q.number, q.unit
-        sign = last_sign if word is None else (Decimal(-1) if word in DOWN_WORDS else Decimal(1))
+            # the span runs from the direction word printed right before the number (增长6.7%)
+            lead = _DIRECTION_BEFORE.search(self.view.text, max(0, m.start() - 5), m.start())
+            start = lead.start() if lead else m.start()
+            word = lead.group(1) if lead else (word if span[0] < m.start() else None)
+            span = (start, m.end(), span[2])
+        sign = last_sign if word is None else (Decimal(-1) if word in _DOWN else Decimal(1))
         metric_text = self.text(metric)
         if any(w in metric_text for w in ("降幅", "跌幅")) and word in ("收窄", "扩大", "缩小"):
             sign = -sign

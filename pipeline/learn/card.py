@@ -6,39 +6,53 @@ import json
 from pathlib import Path
 
 from ..evaluate import evaluate
-from ..gold import discover, load_gold, read_gold_page
+from ..gold import GoldError, discover, load_gold, read_gold_page
 from ..model import page_to_json
 
 
-def page_scores(model_dir: str | Path, data: list[str], splits: tuple[str, ...] = ("dev", "test"),
-                root: str | Path | None = None, exclude_seed: bool = False) -> dict:
-    """Fact/directive/entity scores of the model and of the rules on the gold pages of each split."""
-    from ..extractor import Extractor
+def _group(gold: dict) -> str:
+    """Team pages by their split; pages that live outside the repo (the seed page in ../shared) apart."""
+    return "outside (test)" if gold["path"].startswith("../") else gold.get("split", "train")
 
-    golds = [load_gold(p) for p in discover(data)]
+
+def page_scores(model_dir: str | Path, data: list[str], groups: tuple[str, ...] = ("dev", "test", "outside (test)"),
+                root: str | Path | None = None, report_rounds: int = 200) -> dict:
+    """Fact/directive/entity scores of the model and of the rules on the gold pages of each group;
+    the model's test pages also get the full evaluation report in MODEL/report/."""
+    from ..extractor import Extractor
+    from ..report import write_report
+
+    golds = []
+    for path in discover(data):
+        gold = load_gold(path)
+        try:
+            golds.append((gold, *read_gold_page(gold, root)))
+        except GoldError:
+            continue  # e.g. the seed page when ../shared is absent
     systems = {"model": Extractor(extractor="model", model=model_dir), "rules": Extractor(extractor="rules")}
     out: dict = {}
-    for split in splits:
-        chosen = [g for g in golds if g.get("split") == split]
+    for group in groups:
+        chosen = [g for g in golds if _group(g[0]) == group]
         if not chosen:
             continue
         for name, extractor in systems.items():
-            items = []
-            for gold in chosen:
-                text, data_bytes = read_gold_page(gold, root)
-                items.append((gold["file"], text, gold, page_to_json(extractor.extract_bytes(data_bytes, gold["file"]))))
-            report = evaluate(items).as_dict()
-            out.setdefault(split, {})[name] = {
-                "pages": [g["file"] for g in chosen],
-                "facts_strict_f1": report["facts_strict"]["f1"], "facts_lenient_f1": report["facts_lenient"]["f1"],
-                "directives_f1": report["directives"]["f1"], "actions_f1": report["actions"]["f1"],
-                "entities": {k: round(v["f1-score"], 3) for k, v in report["entities"].items()},
+            items = [(gold["file"], text, gold, page_to_json(extractor.extract_bytes(raw, gold["file"])))
+                     for gold, text, raw in chosen]
+            report = evaluate(items)
+            scores = report.as_dict()
+            out.setdefault(group, {})[name] = {
+                "pages": [g[0]["file"] for g in chosen],
+                "facts_strict_f1": scores["facts_strict"]["f1"], "facts_lenient_f1": scores["facts_lenient"]["f1"],
+                "directives_f1": scores["directives"]["f1"], "actions_f1": scores["actions"]["f1"],
+                "entities": {k: round(v["f1-score"], 3) for k, v in scores["entities"].items()},
             }
+            if name == "model" and group == "test":
+                write_report(Path(model_dir) / "report", items, report, rounds=report_rounds)
     return out
 
 
 def _table(scores: dict) -> list[str]:
-    rows = ["| split | system | facts strict F1 | facts lenient F1 | directives F1 | actions F1 | entities micro F1 |",
+    rows = ["| pages | system | facts strict F1 | facts lenient F1 | directives F1 | actions F1 | entities micro F1 |",
             "|---|---|---|---|---|---|---|"]
     for split, systems in scores.items():
         for name, s in systems.items():
@@ -59,9 +73,9 @@ def write_card(model_dir: str | Path, info: dict, data: list[str]) -> str:
              f"- trained: {info['date']}, {info['steps']} steps, {info['seconds'] / 60:.1f} min on CPU; train loss {info['train_loss']:.4f}",
              f"- data: gold {', '.join(info['data'])}; silver {', '.join(info['silver']) or 'none'}",
              f"- hyper-parameters: `{json.dumps(info['config'])}`", "", "## Data (windows and spans per label)", "",
-             "| part | " + " | ".join(_LABELS) + " |", "|---|" + "---|" * len(_LABELS)]
+             "| part | " + " | ".join(COUNT_COLUMNS) + " |", "|---|" + "---|" * len(COUNT_COLUMNS)]
     for part, counts in info["counts"].items():
-        lines.append(f"| {part} | " + " | ".join(str(counts.get(k, 0)) for k in _LABELS) + " |")
+        lines.append(f"| {part} | " + " | ".join(str(counts.get(k, 0)) for k in COUNT_COLUMNS) + " |")
     lines += ["", "## Tags (seqeval, strict IOB2) on the gold dev and test windows", "",
               "| label | " + " | ".join(info["tag_scores"]) + " |", "|---|" + "---|" * len(info["tag_scores"])]
     labels = sorted({k.removeprefix(f"{name}_").removesuffix("_f1") for name, s in info["tag_scores"].items()
@@ -69,11 +83,14 @@ def write_card(model_dir: str | Path, info: dict, data: list[str]) -> str:
     for label in labels:
         lines.append(f"| {label} | " + " | ".join(
             f"{s.get(f'{name}_{label}_f1', float('nan')):.3f}" for name, s in info["tag_scores"].items()) + " |")
-    lines += ["", "## Pages (`baozhi evaluate`), model vs rule baseline", "", *_table(scores), ""]
+    lines += ["", "## Pages (`baozhi evaluate`), model vs rule baseline", "",
+              "Team pages by split (the test pages were never trained or tuned on) and pages outside the repo",
+              "(the seed page in ../shared, test only). `report/` holds the full evaluation report of the test pages.",
+              "", *_table(scores), ""]
     text = "\n".join(lines)
     (model_dir / "README.md").write_text(text, encoding="utf-8")
     return text
 
 
-_LABELS = ["windows", "METRIC", "VALUE", "CHANGE", "PERIOD", "SCOPE", "BASIS", "DIRECTIVE", "CUE", "CORE", "VERB",
+COUNT_COLUMNS = ["windows", "METRIC", "VALUE", "CHANGE", "PERIOD", "SCOPE", "BASIS", "DIRECTIVE", "CUE", "CORE", "VERB",
            "OBJECT", "PER", "LOC", "ORG", "relations"]

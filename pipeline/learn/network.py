@@ -20,13 +20,14 @@ class ExtractorConfig(PretrainedConfig):
     model_type = "baozhi-extractor"
 
     def __init__(self, encoder: dict | None = None, layers: dict | None = None, relations: list | None = None,
-                 relation_dim: int = 32, dropout: float = 0.1, **kwargs):
+                 relation_dim: int = 32, dropout: float = 0.1, o_bias: float = 4.0, **kwargs):
         super().__init__(**kwargs)
         self.encoder = encoder or {}
         self.layers = layers or LAYERS
         self.relations = [list(r) for r in (relations or RELATIONS)]
         self.relation_dim = relation_dim
         self.dropout = dropout
+        self.o_bias = o_bias
 
     @property
     def layer_tags(self) -> dict[str, list[str]]:
@@ -65,6 +66,10 @@ class ExtractorModel(PreTrainedModel):
         self.relation = nn.Sequential(nn.Linear(3 * hidden + 2 * config.relation_dim, hidden), nn.GELU(),
                                       nn.Dropout(config.dropout), nn.Linear(hidden, 1))
         self.post_init()
+        for head in self.heads.values():
+            # Start every head predicting "O": most layers are O almost everywhere, and their early
+            # gradients otherwise pull all token vectors together and the fact tags never start.
+            head.bias.data[0] = config.o_bias
 
     def _init_weights(self, module):
         if isinstance(module, (nn.Linear, nn.Embedding)) and not any(module is m for m in self.encoder.modules()):
