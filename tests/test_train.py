@@ -111,3 +111,15 @@ def test_missing_model_is_a_clear_error(tmp_path):
 
     with pytest.raises(OSError, match="no model there"):
         Extractor(model=tmp_path)
+
+
+def test_finetune_continues_from_a_model_directory(tiny_model, tmp_path):
+    from pipeline.learn.finetune import FinetuneConfig, finetune
+    from pipeline.learn.network import ExtractorModel
+
+    out, _ = tiny_model
+    saved = ExtractorModel.from_pretrained(str(out)).heads["fact"].weight
+    assert (ExtractorModel.from_encoder(str(out)).heads["fact"].weight == saved).all()  # continued, not re-initialised
+    config = FinetuneConfig(max_steps=2, eval_steps=2, batch_size=4, gold_repeat=1, ner_limit=0, silver_limit=0)
+    info = finetune(str(out), [str(TRAIN_PAGES[0])], tmp_path / "again", config=config, progress=False)
+    assert info["steps"] == 2 and (tmp_path / "again" / "model.safetensors").exists()

@@ -121,7 +121,10 @@ class ExtractorModel(PreTrainedModel):
 
     @classmethod
     def from_encoder(cls, base: str, **config_kwargs) -> ExtractorModel:
-        """A fresh extractor on a pretrained encoder (a local directory or a hub id)."""
+        """A fresh extractor on a pretrained encoder (a local directory or a hub id); a baozhi
+        model directory is continued as it is (retraining a model on new annotations)."""
+        if AutoConfig.from_pretrained(base).model_type == ExtractorConfig.model_type:
+            return cls.from_pretrained(base)
         encoder = AutoModel.from_pretrained(base)
         config = ExtractorConfig(encoder=encoder.config.to_dict(), **config_kwargs)
         model = cls(config)
