@@ -26,16 +26,21 @@ def _extractor(args):
         raise CliError(str(exc)) from exc
 
 
+def _emit(args, text: str) -> int:
+    """A command's output goes to `-o` (atomically) or to stdout."""
+    if args.output:
+        write_atomic(args.output, text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def cmd_extract(args) -> int:
     extractor = _extractor(args)
     pages = [extractor.extract_file(p) for p in args.pages]
     width = 160 if args.output else 120
     out = render(pages, args.format, explain=args.explain, width=width)
-    if args.output:
-        write_atomic(args.output, out)
-    else:
-        sys.stdout.write(out)
-    return 0
+    return _emit(args, out)
 
 
 def _load_predictions(paths: list[str]) -> dict[str, dict]:
@@ -99,11 +104,7 @@ def cmd_evaluate(args) -> int:
         from .report import write_report
 
         write_report(args.report, items, report, rounds=args.rounds, seed=args.seed)
-    if args.output:
-        write_atomic(args.output, out)
-    else:
-        sys.stdout.write(out)
-    return 0
+    return _emit(args, out)
 
 
 def cmd_gold_check(args) -> int:
@@ -145,11 +146,7 @@ def cmd_render(args) -> int:
         html = render_file(args.page, None if args.pred else _extractor(args), pred=args.pred)
     except RenderError as exc:
         raise CliError(str(exc)) from exc
-    if args.output:
-        write_atomic(args.output, html)
-    else:
-        sys.stdout.write(html)
-    return 0
+    return _emit(args, html)
 
 
 def cmd_convert(args) -> int:

@@ -55,7 +55,7 @@ class NeuralExtractor:
         self.batch_size = batch_size
         self.threshold = threshold
         self.layer_tags = self.config.layer_tags
-        self.relation_index = {tuple(pair): i for i, pair in enumerate(self.config.relations)}
+        self.fact_index = list(self.layer_tags).index("fact") if "fact" in self.layer_tags else None
 
     # -- tagging ---------------------------------------------------------------------------
     def tag(self, text: str, paragraphs: list[tuple[int, int]]) -> list[Tagged]:
@@ -87,8 +87,7 @@ class NeuralExtractor:
                                      truncation=True, max_length=130, return_tensors="pt")
                 out = self.model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"], return_hidden=True)
                 predicted = [logits.argmax(-1) for logits in out.logits]
-                fact_index = list(self.layer_tags).index("fact") if "fact" in self.layer_tags else None
-                probs = out.logits[fact_index].softmax(-1) if fact_index is not None else None
+                probs = out.logits[self.fact_index].softmax(-1) if self.fact_index is not None else None
                 for row, (p, s, e) in enumerate(batch):
                     word_ids = enc.word_ids(row)
                     c2t = {}

@@ -20,7 +20,7 @@ from ..gold import discover, load_gold, read_gold_page
 from ..ingest import looks_traditional, normalize_view
 from ..model import TextView
 from ..repair import repair
-from .schema import LABEL_LAYER, LAYERS, RELATIONS
+from .schema import LABEL_LAYER, LAYERS
 
 WINDOW = 126  # characters per window: [CLS] + 126 + [SEP] fits 128 positions
 STRIDE = 96
@@ -183,5 +183,3 @@ def label_counts(dataset: Dataset) -> Counter:
     counts["windows"] = len(dataset)
     return counts
 
-
-RELATION_INDEX = {pair: i for i, pair in enumerate(RELATIONS)}

@@ -11,7 +11,7 @@ from torch import nn
 from transformers import AutoConfig, AutoModel, PretrainedConfig, PreTrainedModel
 from transformers.utils import ModelOutput
 
-from .schema import LAYERS, RELATIONS, tags
+from .schema import LAYERS, RELATIONS, bio_tags
 
 DISTANCE_BUCKETS = [0, 1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128]
 
@@ -31,8 +31,7 @@ class ExtractorConfig(PretrainedConfig):
 
     @property
     def layer_tags(self) -> dict[str, list[str]]:
-        return {layer: ["O"] + [f"{p}-{label}" for label in labels for p in ("B", "I")]
-                for layer, labels in self.layers.items()}
+        return {layer: bio_tags(labels) for layer, labels in self.layers.items()}
 
 
 @dataclass
@@ -133,4 +132,3 @@ class ExtractorModel(PreTrainedModel):
 
 
 AutoConfig.register("baozhi-extractor", ExtractorConfig)
-__all__ = ["ExtractorConfig", "ExtractorModel", "tags"]

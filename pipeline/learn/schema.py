@@ -25,5 +25,9 @@ RELATIONS: list[tuple[str, str]] = [
 LABEL_LAYER = {label: layer for layer, labels in LAYERS.items() for label in labels}
 
 
+def bio_tags(labels: list[str]) -> list[str]:
+    return ["O"] + [f"{p}-{label}" for label in labels for p in ("B", "I")]
+
+
 def tags(layer: str) -> list[str]:
-    return ["O"] + [f"{p}-{label}" for label in LAYERS[layer] for p in ("B", "I")]
+    return bio_tags(LAYERS[layer])
