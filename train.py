@@ -19,8 +19,12 @@ from pipeline.learn.pretrain import PretrainConfig, pretrain
 
 def _dataclass_options(parser: argparse.ArgumentParser, cls) -> None:
     for name, spec in cls.__dataclass_fields__.items():
+        flag = "--" + name.replace("_", "-")
+        if isinstance(spec.default, bool):
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=spec.default)
+            continue
         kind = type(spec.default) if spec.default is not None else int
-        parser.add_argument("--" + name.replace("_", "-"), type=kind, default=spec.default)
+        parser.add_argument(flag, type=kind, default=spec.default)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -78,27 +78,52 @@ def entities_component(doc: Doc) -> Doc:
 
 
 class ModelComponent:
-    """Facts, directives and entities from a fine-tuned model (`pipeline.extract.neural`)."""
+    """Facts, directives and entities from a fine-tuned model (`pipeline.extract.neural`).
 
-    def __init__(self, path: str, batch_size: int, quantize: bool):
+    The model reads body paragraphs; a model trained with hints first gets the rule extractors'
+    output on the article as input features. Lines outside the body (titles, bylines, section
+    headings, source lines) are layout, not sent to the model: their names come from the rules."""
+
+    def __init__(self, path: str, batch_size: int, quantize: bool, triage: bool = True):
         from .extract.neural import NeuralExtractor
 
-        self.extractor = NeuralExtractor(path, batch_size=batch_size, quantize=quantize)
+        self.extractor = NeuralExtractor(path, batch_size=batch_size, quantize=quantize, triage=triage)
+
+    def _rules(self, view, layout, paragraphs: list[tuple[int, int]]):
+        from .extract.neural import RuleHints
+        from .model import directive_to_json, fact_to_json
+
+        entities = EntityExtractor(view).article([(line.start, line.end) for line in layout.lines])
+        if not self.extractor.config.use_hints:
+            return None, entities
+        flat = {
+            "facts": [fact_to_json(f) for f in FactExtractor(view).article(paragraphs)],
+            "directives": [directive_to_json(d) for d in DirectiveExtractor(view).article(paragraphs)],
+            "entities": [{**e.span.to_json(), "label": e.label} for e in entities],
+        }
+        return RuleHints.from_json(flat, view), entities
 
     def __call__(self, doc: Doc) -> Doc:
         ranges = []
         view = doc._.view
         for layout, article in zip(doc._.layouts, doc._.articles, strict=True):
-            article.facts, article.directives, article.entities = self.extractor.article(view, _paragraphs(layout))
+            paragraphs = _paragraphs(layout)
+            hints, rule_entities = self._rules(view, layout, paragraphs)
+            article.facts, article.directives, entities = self.extractor.article(view, paragraphs, hints)
+            outside = [e for e in rule_entities
+                       if not any(s <= view.from_original(e.span.start) < t for s, t in paragraphs)]
+            article.entities = sorted(entities + outside, key=lambda e: (e.span.start, e.span.end))
             ranges += [(view.from_original(e.span.start), view.from_original(e.span.end), e.label)
                        for e in article.entities]
         _spans(doc, "entities", ranges)
         return doc
 
 
-@Language.factory("baozhi_model", default_config={"path": "models/default", "batch_size": 32, "quantize": False})
-def make_model_component(nlp: Language, name: str, path: str, batch_size: int, quantize: bool) -> ModelComponent:
-    return ModelComponent(path, batch_size, quantize)
+@Language.factory("baozhi_model",
+                  default_config={"path": "models/default", "batch_size": 32, "quantize": False, "triage": True})
+def make_model_component(nlp: Language, name: str, path: str, batch_size: int, quantize: bool,
+                         triage: bool) -> ModelComponent:
+    return ModelComponent(path, batch_size, quantize, triage)
 
 
 @Language.component("baozhi_checks")
@@ -131,7 +156,7 @@ def make_doc(nlp: Language, text: str) -> Doc:
 
 
 def make_nlp(segmenter: str = "jieba", pkuseg_model: str | None = None, model: str | None = None,
-             quantize: bool = False) -> Language:
+             quantize: bool = False, triage: bool = True) -> Language:
     """jieba by default; pkuseg only with a model path (spacy-pkuseg has no offline default).
     With `model`, a fine-tuned model replaces the rule components for facts, directives, entities."""
     if segmenter == "pkuseg" and not pkuseg_model:
@@ -147,6 +172,6 @@ def make_nlp(segmenter: str = "jieba", pkuseg_model: str | None = None, model: s
     if segmenter == "pkuseg":
         nlp.tokenizer.initialize(pkuseg_model=pkuseg_model)
     for name in MODEL_COMPONENTS if model else COMPONENTS:
-        config = {"path": str(model), "quantize": quantize} if name == "baozhi_model" else {}
+        config = {"path": str(model), "quantize": quantize, "triage": triage} if name == "baozhi_model" else {}
         nlp.add_pipe(name, config=config)
     return nlp

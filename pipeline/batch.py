@@ -13,6 +13,7 @@ import glob
 import hashlib
 import html.parser
 import json
+import multiprocessing
 import os
 import re
 import signal
@@ -414,7 +415,8 @@ def _run_local(tasks, out: str, config: Config, workers: int, commit) -> None:
         for index, refs in tasks:
             commit(run_chunk(index, refs, out, config))
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # spawn, not fork: a forked child of a process that already ran torch can deadlock on its thread pool
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         in_flight = set()
         for index, refs in tasks:
             in_flight.add(pool.submit(run_chunk, index, refs, out, config))

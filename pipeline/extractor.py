@@ -26,10 +26,11 @@ class Extractor:
     """Holds the spaCy pipeline (built once) and turns pages into `PageResult`s.
 
     `extractor="model"` (the default when `models/default` exists) runs a fine-tuned model for
-    facts, directives and entities; `"rules"` runs the rule baseline."""
+    facts, directives and entities; `"rules"` runs the rule baseline. `triage=False` sends every
+    paragraph to the model (by default those without numbers or cues keep the rules' entities)."""
 
     def __init__(self, segmenter: str | None = None, pkuseg_model: str | None = None, extractor: str | None = None,
-                 model: str | Path | None = None, quantize: bool = False):
+                 model: str | Path | None = None, quantize: bool = False, triage: bool = True):
         if extractor is None:
             extractor = "model" if model or (DEFAULT_MODEL / "config.json").exists() else "rules"
         if extractor not in ("model", "rules"):
@@ -44,7 +45,8 @@ class Extractor:
         # The model reads characters, so by default its Doc needs no word segmentation (jieba would
         # cost as much as the model itself); the rules need jieba's words.
         segmenter = segmenter or ("char" if model else "jieba")
-        self.nlp = make_nlp(segmenter, pkuseg_model, model=str(model) if model else None, quantize=quantize)
+        self.nlp = make_nlp(segmenter, pkuseg_model, model=str(model) if model else None, quantize=quantize,
+                            triage=triage)
 
     def extract_file(self, path: str | Path) -> PageResult:
         text, source = read_page(path)

@@ -3,22 +3,28 @@ shipped default model on real pages."""
 
 from decimal import Decimal
 
+import numpy as np
 import pytest
 from conftest import GOLD, ROOT
 
-from pipeline.extract.neural import Tagged, _Assembler, _decode
+from pipeline.extract.neural import RuleHints, Tagged, _Assembler, _decode
 from pipeline.ingest import normalize_view
+from pipeline.learn.schema import LAYERS, tags
 
 DEFAULT = ROOT / "models" / "default"
 
 
 def test_decode_bio_spans_across_whitespace_and_stray_inside_tags():
-    tags = {0: ("B-VALUE", 0), 1: ("I-VALUE", 0), 3: ("I-VALUE", 0), 4: ("O", 0), 5: ("I-METRIC", 0),
-            6: ("I-METRIC", 0), 7: ("B-METRIC", 0)}
-    assert _decode(tags, 0, 8) == [(0, 4, "VALUE"), (5, 7, "METRIC"), (7, 8, "METRIC")]
+    names = tags("fact")
+    at = {0: "B-VALUE", 1: "I-VALUE", 3: "I-VALUE", 4: "O", 5: "I-METRIC", 6: "I-METRIC", 7: "B-METRIC",
+          8: "I-CHANGE", 10: "I-CHANGE"}
+    ids = np.array([names.index(at.get(pos, "O")) for pos in range(11)])
+    seen = np.array([pos in at for pos in range(11)])  # 2 and 9 are whitespace: no token, no tag
+    assert _decode(ids, seen, names, 100) == [(100, 104, "VALUE"), (105, 107, "METRIC"), (107, 108, "METRIC"),
+                                              (108, 111, "CHANGE")]
 
 
-def _assemble(text: str, spans: dict[str, list[str]], pairs: list[tuple[str, str]]):
+def _assemble(text: str, spans: dict[str, list[str]], pairs: list[tuple[str, str]], hints: RuleHints | None = None):
     view = normalize_view(text, simplify=False)
     found = []
     for label, words in spans.items():
@@ -27,7 +33,34 @@ def _assemble(text: str, spans: dict[str, list[str]], pairs: list[tuple[str, str
             found.append((start, start + len(word), label))
     by_text = {text[s:e]: (s, e, label) for s, e, label in found}
     tagged = Tagged(found, {(by_text[h], by_text[t]): 0.9 for h, t in pairs})
-    return _Assembler(view, tagged, 0.5, []).facts()
+    return _Assembler(view, tagged, 0.5, [], hints).facts()
+
+
+def _rule_hints(text: str) -> RuleHints:
+    from pipeline.extractor import Extractor
+    from pipeline.learn.data import flatten_articles, page_view
+    from pipeline.model import Source, page_to_json
+
+    page = page_to_json(Extractor(extractor="rules").extract_text(text, Source("t", "", "utf-8", "test")))
+    return RuleHints.from_json(flatten_articles(page), page_view(text))
+
+
+def test_rule_hints_become_one_tag_per_layer_and_name_the_metric():
+    text = "1—9月，软件产品实现收入8926亿元，同比增长11.8%。"
+    hints = _rule_hints(text)
+
+    ids = hints.tag_ids({layer: tags(layer) for layer in LAYERS})
+    fact = tags("fact")
+    start = text.index("8926")
+    assert fact[ids[0][start]] == "B-VALUE" and fact[ids[0][start + 1]] == "I-VALUE"
+    assert text.index("实现") not in ids[0]  # nothing the rules did not mark
+    metric = text.index("收入")
+    assert fact[ids[0][metric]] == "B-METRIC"
+    # the model kept the rules' metric span: the rules' name (subject + head) comes with it
+    facts = _assemble(text, {"METRIC": ["收入"], "VALUE": ["8926亿元"], "CHANGE": ["增长11.8%"]},
+                      [("8926亿元", "收入"), ("8926亿元", "增长11.8%")], hints)
+    assert facts[0].metric_name == "软件产品收入"
+    assert _assemble(text, {"METRIC": ["收入"], "VALUE": ["8926亿元"]}, [("8926亿元", "收入")])[0].metric_name == "收入"
 
 
 def test_value_change_and_rate_word_become_facts_with_exact_numbers():

@@ -9,7 +9,7 @@ from conftest import GOLD, PAGES
 from pipeline.export import validate
 from pipeline.learn.data import load_standoff, page_view, windows
 from pipeline.learn.features import Collator, featurize
-from pipeline.learn.schema import tags
+from pipeline.learn.schema import LAYERS, tags
 from pipeline.learn.tokenizer import build_vocab, encode_chars, save_vocab, unk_rate
 from pipeline.model import page_to_json
 
@@ -64,7 +64,11 @@ def test_features_align_tags_with_characters(tokenizer):
     assert all(fact_tags[t] == "I-VALUE" for t in feats["labels_fact"][token + 1: token + span["end"] - span["start"]])
     assert any(label == 1 for label in feats["relation_labels"])
     batch = Collator(tokenizer)([feats, featurize(ds["dev"][0], tokenizer)])
-    assert batch["relation_pairs"].shape[0] == 2 and batch["relation_pairs"].shape[2] == 5
+    assert batch["relation_pairs"].shape[0] == 2 and batch["relation_pairs"].shape[2] == 6
+    # the rules find this value too: its hint is the same tag, on the fact layer only
+    assert feats["hint_ids"][token][0] == feats["labels_fact"][token]
+    assert batch["hint_ids"].shape == (2, batch["input_ids"].shape[1], len(LAYERS))
+    assert any(pair[5] == 1 for pair in feats["relation_pairs"])
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +81,8 @@ def tiny_model(tmp_path_factory):
     base, out = tmp_path_factory.mktemp("base"), tmp_path_factory.mktemp("model")
     pretrain(base, ".", PretrainConfig(hidden_size=32, layers=1, heads=2, intermediate_size=64, max_steps=3,
                                        batch_size=8, limit_texts=200))
-    config = FinetuneConfig(max_steps=8, eval_steps=4, batch_size=8, gold_repeat=1, ner_limit=0, silver_limit=0)
+    config = FinetuneConfig(max_steps=8, eval_steps=4, batch_size=8, gold_repeat=1, ner_limit=0, silver_limit=0,
+                            correction_weight=3.0)
     info = finetune(str(base), [str(p) for p in TRAIN_PAGES + [GOLD / "software_2023q3.json"]], out, config=config,
                     progress=False)
     write_card(out, info, [str(p) for p in TRAIN_PAGES + [GOLD / "software_2023q3.json"]])
@@ -104,6 +109,25 @@ def test_saved_model_runs_in_the_pipeline(tiny_model):
     validate(doc)
     assert doc["extractor"].startswith(f"model:{out.name}@")
     assert len(doc["articles"]) == 2  # layout stays rule-based
+    # bylines are layout, not body text: their names are the rules' whatever the model says
+    rules = page_to_json(Extractor(extractor="rules").extract_file(PAGES / "software_2023q3.txt"))
+    for model_article, rule_article in zip(doc["articles"], rules["articles"], strict=True):
+        byline = rule_article["byline"]
+        if byline:
+            in_byline = [e for e in rule_article["entities"] if byline["start"] <= e["start"] < byline["end"]]
+            assert in_byline and all(e in model_article["entities"] for e in in_byline)
+
+
+def test_ner_evaluation_gives_the_model_rule_hints_per_sentence(tiny_model):
+    from pipeline.learn.ner_eval import _shifted, model_entities
+
+    assert _shifted({"start": 1, "end": 3, "core": {"start": 0, "end": 2}, "n": 7}, 5) == \
+        {"start": 6, "end": 8, "core": {"start": 5, "end": 7}, "n": 7}
+    out, _ = tiny_model
+    texts = ["国家统计局局长康义在北京表示，经济运行总体平稳。", "上海市1—9月软件业务收入增长13.6%。"]
+    spans = model_entities(out, texts)
+    assert len(spans) == 2
+    assert all(0 <= s < e <= len(t) for found, t in zip(spans, texts, strict=True) for s, e, _ in found)
 
 
 def test_missing_model_is_a_clear_error(tmp_path):

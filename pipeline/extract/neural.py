@@ -4,7 +4,10 @@ those tags and scores into the same `Fact`/`Directive`/`Entity` objects the rule
 
 What stays rule-based is only what is defined by arithmetic or the guidelines rather than
 learned: parsing a printed quantity into an exact number, the sign of a direction word, and
-the guidelines' inheritance of period/scope within a paragraph when no span is related.
+the guidelines' inheritance of period/scope within a paragraph when no span is related. A model
+trained with hints reads the rule extractor's output as input features (`RuleHints`); where it
+keeps a metric or change span the rules also found, the rules' normalised metric name and
+rate/level reading come with it.
 """
 
 from __future__ import annotations
@@ -14,12 +17,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from ..lexicon import DOWN_WORDS, FLAT_WORDS, RATE_WORDS, SHARE_WORDS, UP_WORDS
 from ..model import Action, Change, Directive, Entity, Fact, Span, TextView, Value
 from ..numbers import QUANTITY, parse_quantity
-from .directives import cue_fields
+from .directives import CUE, ENUM, cue_fields
 
 # 高/低 (比上月末低0.3个百分点) only ever reach here inside a span the model marked as a change.
 _UP = [*UP_WORDS, "高"]
@@ -27,6 +31,45 @@ _DOWN = [*DOWN_WORDS, "低"]
 _DIRECTION = re.compile("|".join(sorted(_UP + _DOWN + FLAT_WORDS, key=len, reverse=True)))
 _DIRECTION_BEFORE = re.compile(f"({_DIRECTION.pattern})了?$")
 _BOUNDARY = re.compile(r"[。！？；\n]")
+_NEEDS_MODEL = re.compile(r"[0-9%]|[一二三四五六七八九十两百千万亿]+(?:个|倍|成|亿|万|百分点)|持平")
+_ENTITY_LABELS = ("PER", "LOC", "ORG")
+
+
+@dataclass
+class RuleHints:
+    """The rule extractor's output on a page as the model reads it (view offsets)."""
+
+    spans: list[tuple[int, int, str]] = field(default_factory=list)
+    relations: set[tuple[tuple, tuple]] = field(default_factory=set)
+    metric_names: dict[tuple[int, int], str] = field(default_factory=dict)
+    change_of: dict[tuple[int, int], str] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, flat: dict, view: TextView) -> RuleHints:
+        """`flat`: facts, directives and entities as `baozhi extract` writes them (original offsets)."""
+        from ..learn.data import drop_overlaps, layer_spans
+
+        spans, relations = layer_spans(flat, view)
+        spans = drop_overlaps(spans)
+
+        def key(span: dict) -> tuple[int, int]:
+            return view.from_original(span["start"]), view.from_original(span["end"])
+
+        names = {key(f["metric"]): f["metric_name"] for f in flat["facts"] if f.get("metric")}
+        change_of = {key(f["change"]): f["change"]["of"] for f in flat["facts"] if f.get("change")}
+        return cls(spans, set(relations), names, change_of)
+
+    def tag_ids(self, layers: dict[str, list[str]]) -> list[dict[int, int]]:
+        """Per layer, view position → BIO tag id of the rules' span there (absent: O)."""
+        out: list[dict[int, int]] = [{} for _ in layers]
+        index = {label: (k, names) for k, names in enumerate(layers.values()) for label in
+                 {n[2:] for n in names if n != "O"}}
+        for start, end, label in self.spans:
+            k, names = index[label]
+            out[k][start] = names.index(f"B-{label}")
+            for pos in range(start + 1, end):
+                out[k][pos] = names.index(f"I-{label}")
+        return out
 
 
 @dataclass
@@ -40,7 +83,8 @@ class Tagged:
 class NeuralExtractor:
     """Loads a model directory once; `paragraphs` runs it over a page's paragraphs."""
 
-    def __init__(self, path: str | Path, batch_size: int = 32, threshold: float = 0.5, quantize: bool = False):
+    def __init__(self, path: str | Path, batch_size: int = 32, threshold: float = 0.5, quantize: bool = False,
+                 triage: bool = True):
         from ..learn.network import ExtractorModel
         from ..learn.tokenizer import load_tokenizer
 
@@ -48,20 +92,44 @@ class NeuralExtractor:
         if not (self.path / "config.json").exists():
             raise OSError(f"{path}: not a baozhi model directory (no config.json)")
         self.tokenizer = load_tokenizer(self.path)
-        self.model = ExtractorModel.from_pretrained(str(self.path)).eval()
+        self.model = ExtractorModel.load(str(self.path))
         if quantize:
             self.model = torch.ao.quantization.quantize_dynamic(self.model, {torch.nn.Linear}, dtype=torch.qint8)
         self.config = self.model.config
         self.batch_size = batch_size
         self.threshold = threshold
+        self.triage = triage
         self.layer_tags = self.config.layer_tags
         self.fact_index = list(self.layer_tags).index("fact") if "fact" in self.layer_tags else None
 
     # -- tagging ---------------------------------------------------------------------------
-    def tag(self, text: str, paragraphs: list[tuple[int, int]]) -> list[Tagged]:
-        """Run the model over every window of the given paragraphs (view offsets)."""
-        from ..learn.data import windows
+    def needs_model(self, text: str, start: int, end: int, hints: RuleHints) -> bool:
+        """Triage: a paragraph with no number, no directive cue and nothing the rules found beyond
+        names has no fact or directive to find; its entities are the rules'."""
+        if _NEEDS_MODEL.search(text, start, end) or ENUM.search(text, start, end) or CUE.search(text, start, end):
+            return True
+        return any(s[0] < end and s[1] > start and s[2] not in _ENTITY_LABELS for s in hints.spans)
 
+    def tag(self, text: str, paragraphs: list[tuple[int, int]], hints: RuleHints | None = None) -> list[Tagged]:
+        """Run the model over every window of the given paragraphs (view offsets); with hints and
+        `triage`, paragraphs that need no model keep the rules' entities."""
+        hints = hints if self.config.use_hints else None
+        if hints is not None and self.triage:
+            send = [p for p in paragraphs if self.needs_model(text, *p, hints)]
+            if len(send) < len(paragraphs):
+                tagged = dict(zip(send, self.tag_all(text, send, hints), strict=True)) if send else {}
+                return [tagged[p] if p in tagged else Tagged(
+                    [s for s in hints.spans if s[0] >= p[0] and s[1] <= p[1] and s[2] in _ENTITY_LABELS])
+                    for p in paragraphs]
+        return self.tag_all(text, paragraphs, hints)
+
+    def tag_all(self, text: str, paragraphs: list[tuple[int, int]], hints: RuleHints | None) -> list[Tagged]:
+        hint_array = None
+        if hints is not None:
+            hint_array = np.zeros((len(self.layer_tags), len(text)), dtype=np.int64)
+            for k, layer_tags in enumerate(hints.tag_ids(self.layer_tags)):
+                if layer_tags:
+                    hint_array[k, list(layer_tags)] = list(layer_tags.values())
         results = []
         group: list[tuple[int, int]] = []
         group_windows = 0
@@ -69,127 +137,145 @@ class NeuralExtractor:
             group.append(para)
             group_windows += max(1, (para[1] - para[0]) // 96 + 1)
             if group_windows >= self.batch_size * 2:
-                results += self._tag_group(text, group, windows)
+                results += self._tag_group(text, group, hints, hint_array)
                 group, group_windows = [], 0
         if group:
-            results += self._tag_group(text, group, windows)
+            results += self._tag_group(text, group, hints, hint_array)
         return results
 
-    def _tag_group(self, text: str, paragraphs: list[tuple[int, int]], windows) -> list[Tagged]:
+    def _tag_group(self, text: str, paragraphs: list[tuple[int, int]], hints: RuleHints | None,
+                   hint_array: np.ndarray | None) -> list[Tagged]:
+        """Tags of a group of paragraphs, kept in arrays over [lo, hi): each character takes the
+        prediction of the window where it lies most central."""
+        from ..learn.data import windows
+
         wins = [(p, ps + s, ps + e) for p, (ps, pe) in enumerate(paragraphs) for s, e in windows(text[ps:pe])]
-        char_tags: dict[str, dict[int, tuple[str, int]]] = {layer: {} for layer in self.layer_tags}
-        fact_probs: dict[int, tuple[list[float], int]] = {}
-        window_state = []
+        lo, hi = paragraphs[0][0], paragraphs[-1][1]
+        ids = np.zeros((len(self.layer_tags), hi - lo), dtype=np.int64)
+        centrality = np.full(hi - lo, -1, dtype=np.int64)
+        fact_probs = np.zeros((hi - lo, len(self.layer_tags.get("fact", []))), dtype=np.float32)
+        batches = []
         with torch.inference_mode():
             for b in range(0, len(wins), self.batch_size):
                 batch = wins[b:b + self.batch_size]
                 enc = self.tokenizer([list(text[s:e]) for _, s, e in batch], is_split_into_words=True, padding=True,
                                      truncation=True, max_length=130, return_tensors="pt")
-                out = self.model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"], return_hidden=True)
-                predicted = [logits.argmax(-1) for logits in out.logits]
-                probs = out.logits[self.fact_index].softmax(-1) if self.fact_index is not None else None
-                for row, (p, s, e) in enumerate(batch):
-                    word_ids = enc.word_ids(row)
-                    c2t = {}
-                    for t, w in enumerate(word_ids):
-                        if w is None:
-                            continue
-                        pos = s + w
-                        c2t[pos] = t
-                        centrality = min(pos - s, e - 1 - pos)
-                        for layer, pred in zip(self.layer_tags, predicted, strict=True):
-                            old = char_tags[layer].get(pos)
-                            if old is None or centrality > old[1]:
-                                char_tags[layer][pos] = (self.layer_tags[layer][int(pred[row, t])], centrality)
-                        if probs is not None and (pos not in fact_probs or centrality > fact_probs[pos][1]):
-                            fact_probs[pos] = (probs[row, t].tolist(), centrality)
-                    window_state.append((p, s, e, out.hidden_states[row:row + 1], c2t))
-        tagged = [Tagged() for _ in paragraphs]
-        if fact_probs:
+                rows = []
+                for row, (_, s, _e) in enumerate(batch):
+                    word_ids = np.array([-1 if w is None else w for w in enc.word_ids(row)], dtype=np.int64)
+                    tokens = np.flatnonzero(word_ids >= 0)
+                    rows.append((tokens, s + word_ids[tokens]))
+                hint_ids = None
+                if hint_array is not None:
+                    hint_ids = torch.zeros((*enc["input_ids"].shape, len(self.layer_tags)), dtype=torch.long)
+                    for row, (tokens, positions) in enumerate(rows):
+                        hint_ids[row, tokens] = torch.from_numpy(hint_array[:, positions].T.copy())
+                out = self.model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"], hint_ids=hint_ids,
+                                 return_hidden=True)
+                predicted = torch.stack([logits.argmax(-1) for logits in out.logits]).numpy()  # (L, B, T)
+                probs = out.logits[self.fact_index].softmax(-1).numpy() if self.fact_index is not None else None
+                for row, ((_, s, e), (tokens, positions)) in enumerate(zip(batch, rows, strict=True)):
+                    central = np.minimum(positions - s, e - 1 - positions)
+                    better = central > centrality[positions - lo]
+                    at, tok = positions[better] - lo, tokens[better]
+                    ids[:, at] = predicted[:, row, tok]
+                    centrality[at] = central[better]
+                    if probs is not None:
+                        fact_probs[at] = probs[row, tok]
+                batches.append((batch, rows, out.hidden_states))
+        seen = centrality >= 0
+        if self.fact_index is not None:
             for ps, pe in paragraphs:
-                self._quantities(text, ps, pe, char_tags["fact"], fact_probs)
+                self._quantities(text, ps, pe, lo, ids[self.fact_index], seen, fact_probs)
+        tagged = [Tagged() for _ in paragraphs]
         for p, (ps, pe) in enumerate(paragraphs):
-            for layer in self.layer_tags:
-                tagged[p].spans += _decode(char_tags[layer], ps, pe)
-        self._relations(window_state, tagged)
+            for k, names in enumerate(self.layer_tags.values()):
+                tagged[p].spans += _decode(ids[k, ps - lo:pe - lo], seen[ps - lo:pe - lo], names, ps)
+        self._relations(batches, tagged, hints)
         return tagged
 
-    def _quantities(self, text: str, start: int, end: int, tags: dict, probs: dict) -> None:
+    def _quantities(self, text: str, start: int, end: int, lo: int, tags: np.ndarray, seen: np.ndarray,
+                    probs: np.ndarray) -> None:
         """Constrained decoding for numbers: a printed quantity (with the direction word before it)
         is one VALUE, one CHANGE or nothing as a whole, decided by the model's summed probabilities,
         so a span never splits a number."""
         names = self.layer_tags["fact"]
+        columns = {label: [i for i, n in enumerate(names) if n[2:] == label] for label in ("VALUE", "CHANGE")}
+        numeric = np.array(columns["VALUE"] + columns["CHANGE"])
         for m in QUANTITY.finditer(text, start, end):
             lead = _DIRECTION_BEFORE.search(text, max(start, m.start() - 5), m.start())
-            region = range(lead.start() if lead else m.start(), m.end())
-            score = {"VALUE": 0.0, "CHANGE": 0.0, "O": 0.0}
-            for pos in region:
-                if pos in probs:
-                    for name, p in zip(names, probs[pos][0], strict=True):
-                        label = name[2:] if name != "O" else "O"
-                        key = label if label in score else "O"
-                        score[key] += p
+            region = np.arange(lead.start() if lead else m.start(), m.end()) - lo
+            region = region[seen[region]]
+            if not len(region):
+                continue
+            summed = probs[region].sum(axis=0)
+            score = {"VALUE": summed[columns["VALUE"]].sum(), "CHANGE": summed[columns["CHANGE"]].sum()}
+            score["O"] = summed.sum() - score["VALUE"] - score["CHANGE"]
             choice = max(score, key=score.get)
-            for pos in region:
-                if pos in tags and tags[pos][0][2:] in ("VALUE", "CHANGE"):
-                    tags[pos] = ("O", tags[pos][1])
+            tags[region[np.isin(tags[region], numeric)]] = 0
             if choice == "O":
                 continue
-            span = region if choice == "CHANGE" else range(m.start(), m.end())
-            first = True
-            for pos in span:
-                if pos in tags:
-                    tags[pos] = (f"{'B' if first else 'I'}-{choice}", tags[pos][1])
-                    first = False
+            span = region if choice == "CHANGE" else region[region >= m.start() - lo]
+            if len(span):
+                tags[span[0]] = names.index(f"B-{choice}")
+                tags[span[1:]] = names.index(f"I-{choice}")
 
-    def _relations(self, window_state, tagged: list[Tagged]) -> None:
+    def _relations(self, batches, tagged: list[Tagged], hints: RuleHints | None) -> None:
+        """Scores every typed pair of predicted spans inside a window, one model call per batch."""
         from ..learn.features import candidate_pairs, char_span_tokens
 
-        for p, s, e, hidden, c2t in window_state:
-            spans = [sp for sp in tagged[p].spans if sp[0] >= s and sp[1] <= e]
+        for batch, rows, hidden in batches:
             pairs, keys = [], []
-            for i, j, kind in candidate_pairs(spans):
-                hi, ti = char_span_tokens(c2t, spans[i][0], spans[i][1]), char_span_tokens(c2t, spans[j][0], spans[j][1])
-                if hi and ti:
-                    pairs.append([*hi, *ti, kind])
-                    keys.append((spans[i], spans[j]))
-            if not pairs:
+            for (p, s, e), (tokens, positions) in zip(batch, rows, strict=True):
+                c2t = dict(zip(positions.tolist(), tokens.tolist(), strict=True))
+                spans = [sp for sp in tagged[p].spans if sp[0] >= s and sp[1] <= e]
+                row_pairs, row_keys = [], []
+                for i, j, kind in candidate_pairs(spans):
+                    hi, ti = char_span_tokens(c2t, spans[i][0], spans[i][1]), char_span_tokens(c2t, spans[j][0], spans[j][1])
+                    if hi and ti:
+                        hinted = int(hints is not None and (spans[i], spans[j]) in hints.relations)
+                        row_pairs.append([*hi, *ti, kind, hinted])
+                        row_keys.append((p, spans[i], spans[j]))
+                pairs.append(row_pairs)
+                keys.append(row_keys)
+            width = max(map(len, pairs))
+            if not width:
                 continue
+            padded = torch.tensor([r + [[0, 1, 0, 1, 0, 0]] * (width - len(r)) for r in pairs], dtype=torch.long)
             with torch.inference_mode():
-                probs = torch.sigmoid(self.model.score_pairs(hidden, torch.tensor([pairs]))).view(-1).tolist()
-            for key, prob in zip(keys, probs, strict=True):
-                tagged[p].scores[key] = max(prob, tagged[p].scores.get(key, 0.0))
+                probs = torch.sigmoid(self.model.score_pairs(hidden, padded)).tolist()
+            for row_keys, row_probs in zip(keys, probs, strict=True):
+                for (p, head, tail), prob in zip(row_keys, row_probs, strict=False):
+                    tagged[p].scores[(head, tail)] = max(prob, tagged[p].scores.get((head, tail), 0.0))
 
     # -- assembly --------------------------------------------------------------------------
-    def article(self, view: TextView, paragraphs: list[tuple[int, int]]) -> tuple[list[Fact], list[Directive], list[Entity]]:
+    def article(self, view: TextView, paragraphs: list[tuple[int, int]], hints: RuleHints | None = None
+                ) -> tuple[list[Fact], list[Directive], list[Entity]]:
         facts, directives, entities = [], [], []
-        for tagged in self.tag(view.text, paragraphs):
-            assembler = _Assembler(view, tagged, self.threshold, facts)
+        for tagged in self.tag(view.text, paragraphs, hints):
+            assembler = _Assembler(view, tagged, self.threshold, facts, hints)
             facts += assembler.facts()
             directives += assembler.directives()
             entities += [Entity(view.span(s, e), label) for s, e, label in tagged.spans if label in ("PER", "LOC", "ORG")]
         return facts, directives, entities
 
 
-def _decode(tags: dict[int, tuple[str, int]], start: int, end: int) -> list[tuple[int, int, str]]:
-    """BIO → spans; whitespace (no tag) neither starts nor ends a span; a stray I- starts one."""
-    spans, current = [], None
-    for pos in range(start, end):
-        if pos not in tags:
-            continue
-        tag = tags[pos][0]
-        if tag == "O":
-            if current:
-                spans.append(tuple(current))
-            current = None
-            continue
-        prefix, label = tag[0], tag[2:]
-        if prefix == "B" or current is None or current[2] != label:
-            if current:
-                spans.append(tuple(current))
-            current = [pos, pos + 1, label]
-        else:
+def _decode(tag_ids: np.ndarray, seen: np.ndarray, names: list[str], offset: int) -> list[tuple[int, int, str]]:
+    """BIO ids → spans; whitespace (not seen) neither starts nor ends a span; a stray I- starts one."""
+    where = np.flatnonzero(seen)
+    tags = tag_ids[where]
+    spans: list[tuple[int, int, str]] = []
+    current, previous = None, -2
+    for j in np.flatnonzero(tags).tolist():
+        name = names[tags[j]]
+        pos = int(where[j]) + offset
+        if current is not None and previous == j - 1 and name[0] == "I" and current[2] == name[2:]:
             current[1] = pos + 1
+        else:
+            if current:
+                spans.append(tuple(current))
+            current = [pos, pos + 1, name[2:]]
+        previous = j
     if current:
         spans.append(tuple(current))
     return spans
@@ -198,8 +284,9 @@ def _decode(tags: dict[int, tuple[str, int]], start: int, end: int) -> list[tupl
 class _Assembler:
     """Turns one paragraph's spans and relation scores into facts and directives."""
 
-    def __init__(self, view: TextView, tagged: Tagged, threshold: float, previous: list[Fact]):
-        self.view, self.tagged, self.threshold = view, tagged, threshold
+    def __init__(self, view: TextView, tagged: Tagged, threshold: float, previous: list[Fact],
+                 hints: RuleHints | None = None):
+        self.view, self.tagged, self.threshold, self.hints = view, tagged, threshold, hints or RuleHints()
         self.by_label: dict[str, list[tuple]] = {}
         for span in sorted(tagged.spans):
             self.by_label.setdefault(span[2], []).append(span)
@@ -239,7 +326,7 @@ class _Assembler:
             scope = self.best(anchor, "SCOPE") or last_scope
             basis = self.best(anchor, "BASIS") or (self.best(change, "BASIS") if change else None)
             metric_span = self.span(metric) if metric else prior.metric
-            name = self._metric_name(self.text(metric), prior) if metric else prior.metric_name
+            name = self._metric_name(metric, prior) if metric else prior.metric_name
             value = self._value(anchor) if is_value else None
             if is_value and value is None:
                 continue
@@ -255,7 +342,11 @@ class _Assembler:
             last_period, last_scope = period, scope
         return out
 
-    def _metric_name(self, text: str, prior: Fact | None) -> str:
+    def _metric_name(self, metric: tuple, prior: Fact | None) -> str:
+        """The rules' normalised name for the same span (subject + head, 占比 of what), else the text."""
+        if metric[:2] in self.hints.metric_names:
+            return self.hints.metric_names[metric[:2]]
+        text = self.text(metric)
         base = prior.metric_name.removesuffix("占比") if prior else ""
         if text in RATE_WORDS and base:
             return base
@@ -312,6 +403,7 @@ class _Assembler:
             elif not share and prior is not None and prior.metric_name == name and prior.change is not None \
                     and prior.change.unit == "%" and (prior.value is None or prior.value.unit != "%"):
                 of = "rate"
+        of = self.hints.change_of.get(span[:2], of)
         return Change(self.span(span), sign * number, unit, of), sign
 
     def _evidence(self, anchor: tuple) -> Span:

@@ -79,7 +79,7 @@ def write_card(model_dir: str | Path, info: dict, data: list[str]) -> str:
     lines += ["", "## Tags (seqeval, strict IOB2) on the gold dev and test windows", "",
               "| label | " + " | ".join(info["tag_scores"]) + " |", "|---|" + "---|" * len(info["tag_scores"])]
     labels = sorted({k.removeprefix(f"{name}_").removesuffix("_f1") for name, s in info["tag_scores"].items()
-                     for k in s if k.endswith("_f1")})
+                     for k in s if k.endswith("_f1") and k != f"{name}_f1"})  # {name}_f1 repeats micro
     for label in labels:
         lines.append(f"| {label} | " + " | ".join(
             f"{s.get(f'{name}_{label}_f1', float('nan')):.3f}" for name, s in info["tag_scores"].items()) + " |")

@@ -55,8 +55,9 @@ def windows(text: str, size: int = WINDOW, stride: int = STRIDE) -> list[tuple[i
     return out
 
 
-def _gold_spans(page: dict, view: TextView) -> tuple[list[tuple[int, int, str]], list[tuple[tuple, tuple]]]:
-    """Labelled spans (view offsets) and relation pairs of one gold/prediction document."""
+def layer_spans(page: dict, view: TextView) -> tuple[list[tuple[int, int, str]], list[tuple[tuple, tuple]]]:
+    """Labelled spans (view offsets) and relation pairs of one gold/prediction document (its facts,
+    directives and entities as `baozhi extract` writes them, flattened over articles)."""
 
     def vs(span: dict | None, label: str):
         if not span:
@@ -103,7 +104,7 @@ def _gold_spans(page: dict, view: TextView) -> tuple[list[tuple[int, int, str]],
     return sorted(spans), sorted(relations)
 
 
-def _drop_overlaps(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+def drop_overlaps(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """Within one layer spans cannot overlap: keep the earlier (then longer) one."""
     kept: list[tuple[int, int, str]] = []
     last_end: dict[str, int] = {}
@@ -115,16 +116,29 @@ def _drop_overlaps(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, st
     return kept
 
 
-def document_examples(doc_id: str, view_text: str, spans, relations, layers: Iterable[str], source: str,
-                      split: str) -> Iterator[dict]:
-    """Cut one document into window examples; spans and relations are kept where they fit."""
-    spans = _drop_overlaps(list(spans))
+def _clean(spans, relations) -> tuple[list, list]:
+    spans = drop_overlaps(list(spans))
     kept = set(spans)
-    relations = [(h, t) for h, t in relations if h in kept and t in kept]
+    return spans, [(h, t) for h, t in relations if h in kept and t in kept]
+
+
+def _local(spans, relations, ws: int, we: int) -> tuple[list[dict], list[dict]]:
+    inside = [s for s in spans if s[0] >= ws and s[1] <= we]
+    index = {s: i for i, s in enumerate(inside)}
+    return ([{"start": s[0] - ws, "end": s[1] - ws, "label": s[2]} for s in inside],
+            [{"head": index[h], "tail": index[t]} for h, t in relations if h in index and t in index])
+
+
+def document_examples(doc_id: str, view_text: str, spans, relations, layers: Iterable[str], source: str,
+                      split: str, hints: tuple[list, list] | None = None) -> Iterator[dict]:
+    """Cut one document into window examples; spans and relations are kept where they fit.
+    `hints` are the rule extractor's spans and relations on the same text (model input features)."""
+    spans, relations = _clean(spans, relations)
+    hint_spans, hint_relations = _clean(*hints) if hints else ([], [])
     layers = sorted(layers)
     for n, (ws, we) in enumerate(windows(view_text)):
-        inside = [s for s in spans if s[0] >= ws and s[1] <= we]
-        local = {s: i for i, s in enumerate(inside)}
+        local_spans, local_relations = _local(spans, relations, ws, we)
+        local_hints, local_hint_relations = _local(hint_spans, hint_relations, ws, we)
         yield {
             "id": f"{doc_id}#{n}",
             "doc": doc_id,
@@ -133,33 +147,56 @@ def document_examples(doc_id: str, view_text: str, spans, relations, layers: Ite
             "text": view_text[ws:we],
             "offset": ws,
             "layers": layers,
-            "spans": [{"start": s[0] - ws, "end": s[1] - ws, "label": s[2]} for s in inside],
-            "relations": [{"head": local[h], "tail": local[t]} for h, t in relations if h in local and t in local],
+            "spans": local_spans,
+            "relations": local_relations,
+            "hint_spans": local_hints,
+            "hint_relations": local_hint_relations,
         }
 
 
-def gold_examples(paths: Iterable[str | Path], repo: str | Path | None = None, source: str = "gold") -> Iterator[dict]:
-    """Stand-off gold files → window examples (every layer annotated)."""
+def flatten_articles(page_json: dict) -> dict:
+    """A page's facts, directives and entities over all its articles."""
+    flat: dict = {"facts": [], "directives": [], "entities": []}
+    for article in page_json["articles"]:
+        for key in flat:
+            flat[key] += article[key]
+    return flat
+
+
+def rule_hints(text: str, view: TextView, rules) -> tuple[list, list]:
+    """The rule extractor's spans and relations on a page (view offsets): what the model sees as hints."""
+    from ..model import Source, page_to_json
+
+    page = page_to_json(rules.extract_text(text, Source("hints", "", "utf-8", "hints")))
+    return layer_spans(flatten_articles(page), view)
+
+
+def gold_examples(paths: Iterable[str | Path], repo: str | Path | None = None, source: str = "gold",
+                  rules=None) -> Iterator[dict]:
+    """Stand-off gold files → window examples (every layer annotated), with the hints of `rules`
+    (a rules `Extractor`; made here when not given)."""
+    if rules is None:
+        from ..extractor import Extractor
+
+        rules = Extractor(extractor="rules")
     for path in discover(list(paths)):
         gold = load_gold(path)
         text, _ = read_gold_page(gold, repo)
         view = page_view(text)
-        spans, relations = _gold_spans(gold, view)
+        spans, relations = layer_spans(gold, view)
         yield from document_examples(Path(path).stem, view.text, spans, relations, LAYERS, source,
-                                     gold.get("split", "train"))
+                                     gold.get("split", "train"), rule_hints(text, view, rules))
 
 
 def prediction_examples(doc_id: str, page_json: dict, original: str, layers: Iterable[str], split: str,
                         source: str = "silver") -> Iterator[dict]:
-    """A page as `baozhi extract` predicted it → examples (silver labels for the given layers)."""
+    """A page as the rules predicted it → examples (silver labels for the given layers; the
+    prediction on every layer is also the example's hints)."""
     view = page_view(original)
-    flat = {"facts": [], "directives": [], "entities": []}
-    for article in page_json["articles"]:
-        for key in flat:
-            flat[key] += article[key]
-    spans, relations = _gold_spans(flat, view)
-    spans = [s for s in spans if LABEL_LAYER[s[2]] in set(layers)]
-    yield from document_examples(doc_id, view.text, spans, relations, layers, source, split)
+    hint_spans, hint_relations = layer_spans(flatten_articles(page_json), view)
+    spans = [s for s in hint_spans if LABEL_LAYER[s[2]] in set(layers)]
+    yield from document_examples(doc_id, view.text, spans, hint_relations, layers, source, split,
+                                 (hint_spans, hint_relations))
 
 
 def to_dataset(examples: Iterable[dict]) -> DatasetDict:

@@ -1,4 +1,5 @@
-"""Examples → model inputs: token ids, BIO label ids per layer, candidate relation pairs.
+"""Examples → model inputs: token ids, the rules' BIO tags per layer (hints), BIO label ids per
+layer, candidate relation pairs (with whether the rules related the pair).
 
 Characters map one-to-one to tokens (`tokenizer.encode_chars`); whitespace has no token.
 Layers an example does not annotate get label -100 everywhere, so silver facts never teach the
@@ -10,10 +11,11 @@ from __future__ import annotations
 import torch
 
 from .data import WINDOW
-from .schema import LAYERS, RELATIONS, tags
+from .schema import LABEL_LAYER, LAYERS, RELATIONS, tags
 from .tokenizer import encode_chars
 
 RELATION_INDEX = {tuple(pair): i for i, pair in enumerate(RELATIONS)}
+LAYER_INDEX = {layer: k for k, layer in enumerate(LAYERS)}
 MAX_PAIRS = 512
 
 
@@ -37,11 +39,31 @@ def candidate_pairs(spans: list[tuple[int, int, str]], max_distance: int = WINDO
     return out[:MAX_PAIRS]
 
 
+def layer_tag_ids(spans: list[tuple[int, int, str]], n_tokens: int) -> list[list[int]]:
+    """Token spans → one BIO tag id per layer for every token (0 = O): the hint features."""
+    ids = [[0] * len(LAYERS) for _ in range(n_tokens)]
+    for start, end, label in spans:
+        k = LAYER_INDEX[LABEL_LAYER[label]]
+        layer_tags = tags(LABEL_LAYER[label])
+        ids[start][k] = layer_tags.index(f"B-{label}")
+        for t in range(start + 1, end):
+            ids[t][k] = layer_tags.index(f"I-{label}")
+    return ids
+
+
 def featurize(example: dict, tokenizer) -> dict:
     enc = encode_chars(tokenizer, example["text"], max_length=WINDOW + 2)
     word_ids = enc.word_ids()
     c2t = token_spans(word_ids)
     out = {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"]}
+    hint_tokens = {}
+    for s in example.get("hint_spans") or []:
+        ts = char_span_tokens(c2t, s["start"], s["end"])
+        if ts is not None:
+            hint_tokens[(s["start"], s["end"], s["label"])] = ts
+    out["hint_ids"] = layer_tag_ids([(*ts, key[2]) for key, ts in hint_tokens.items()], len(word_ids))
+    hint_list = [(s["start"], s["end"], s["label"]) for s in example.get("hint_spans") or []]
+    hinted_pairs = {(hint_list[r["head"]], hint_list[r["tail"]]) for r in example.get("hint_relations") or []}
     annotated = set(example["layers"])
     tok_spans = []
     for s in example["spans"]:
@@ -67,7 +89,7 @@ def featurize(example: dict, tokenizer) -> dict:
         for i, j, kind in candidate_pairs(spans):
             if tok_spans[i] is None or tok_spans[j] is None:
                 continue
-            pairs.append([*tok_spans[i], *tok_spans[j], kind])
+            pairs.append([*tok_spans[i], *tok_spans[j], kind, int((spans[i], spans[j]) in hinted_pairs)])
             pair_labels.append(1 if (i, j) in positive else 0)
     out["relation_pairs"] = pairs
     out["relation_labels"] = pair_labels
@@ -75,7 +97,7 @@ def featurize(example: dict, tokenizer) -> dict:
 
 
 class Collator:
-    """Pads tokens, per-layer labels (-100) and relation pairs (a -100-labelled dummy pair)."""
+    """Pads tokens, hints (O), per-layer labels (-100) and relation pairs (a -100-labelled dummy pair)."""
 
     def __init__(self, tokenizer):
         self.pad_id = tokenizer.pad_token_id
@@ -87,12 +109,14 @@ class Collator:
             "input_ids": torch.tensor([f["input_ids"] + [self.pad_id] * (length - len(f["input_ids"])) for f in features]),
             "attention_mask": torch.tensor([f["attention_mask"] + [0] * (length - len(f["attention_mask"])) for f in features]),
         }
+        no_hint = [0] * len(LAYERS)
+        batch["hint_ids"] = torch.tensor([f["hint_ids"] + [no_hint] * (length - len(f["hint_ids"])) for f in features])
         for layer in LAYERS:
             key = f"labels_{layer}"
             batch[key] = torch.tensor([f[key] + [-100] * (length - len(f[key])) for f in features])
         batch["relation_pairs"] = torch.tensor(
-            [f["relation_pairs"] + [[0, 1, 0, 1, 0]] * (n_pairs - len(f["relation_pairs"])) for f in features],
-            dtype=torch.long).view(len(features), n_pairs, 5)
+            [f["relation_pairs"] + [[0, 1, 0, 1, 0, 0]] * (n_pairs - len(f["relation_pairs"])) for f in features],
+            dtype=torch.long).view(len(features), n_pairs, 6)
         batch["relation_labels"] = torch.tensor(
             [f["relation_labels"] + [-100] * (n_pairs - len(f["relation_labels"])) for f in features], dtype=torch.long)
         return batch

@@ -21,17 +21,42 @@ def _tags(length: int, spans) -> list[str]:
     return tags
 
 
-def model_entities(model: str | Path, texts: list[str]) -> list[list[tuple[int, int, str]]]:
-    from ..extract.neural import NeuralExtractor
+def _shifted(item, offset: int):
+    """A page-JSON item with every span moved by `offset` characters."""
+    if isinstance(item, list):
+        return [_shifted(x, offset) for x in item]
+    if not isinstance(item, dict):
+        return item
+    out = {k: _shifted(v, offset) for k, v in item.items()}
+    if isinstance(item.get("start"), int) and isinstance(item.get("end"), int):
+        out["start"], out["end"] = item["start"] + offset, item["end"] + offset
+    return out
 
-    extractor = NeuralExtractor(model, batch_size=64)
+
+def model_entities(model: str | Path, texts: list[str]) -> list[list[tuple[int, int, str]]]:
+    """The model on every sentence (no triage), with the rules' output as hints when it reads them."""
+    from ..extract.neural import NeuralExtractor, RuleHints
+    from ..extractor import Extractor
+    from ..model import Source, TextView, page_to_json
+    from .data import flatten_articles
+
+    extractor = NeuralExtractor(model, batch_size=64, triage=False)
     joined = "\n".join(texts)  # one line per sentence: windows never cross sentences
     ranges, pos = [], 0
     for text in texts:
         ranges.append((pos, pos + len(text)))
         pos += len(text) + 1
+    hints = None
+    if extractor.config.use_hints:
+        rules = Extractor(extractor="rules")
+        flat: dict = {"facts": [], "directives": [], "entities": []}
+        for (start, _), text in zip(ranges, texts, strict=True):
+            page = flatten_articles(page_to_json(rules.extract_text(text, Source("<ner>", "", "utf-8", "ner"))))
+            for key in flat:
+                flat[key] += _shifted(page[key], start)
+        hints = RuleHints.from_json(flat, TextView(joined, joined, list(range(len(joined)))))
     out = []
-    for (start, _), tagged in zip(ranges, extractor.tag(joined, ranges), strict=True):
+    for (start, _), tagged in zip(ranges, extractor.tag(joined, ranges, hints), strict=True):
         out.append([(s - start, e - start, label) for s, e, label in tagged.spans if label in ("PER", "LOC", "ORG")])
     return out
 

@@ -1,10 +1,18 @@
 """The extractor network: any Hugging Face encoder, one tagging head per layer, and a relation
 scorer over pairs of spans, trained jointly (one loss) and saved as one model directory.
+
+With `use_hints` the encoder also reads the rule extractor's output: each layer's rule tag is
+embedded and added to the character embedding, and each candidate pair carries whether the rules
+related it (stacking, as feature-rich taggers use gazetteers). The network learns from gold when
+to keep, drop, extend or add to what the rules found; `hint_dropout` hides the hints from a share
+of training windows so the characters alone must carry the tags too, and `correction_weight`
+weighs the tokens and pairs where gold and rules disagree (what the model is there to learn).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 from torch import nn
@@ -20,14 +28,22 @@ class ExtractorConfig(PretrainedConfig):
     model_type = "baozhi-extractor"
 
     def __init__(self, encoder: dict | None = None, layers: dict | None = None, relations: list | None = None,
-                 relation_dim: int = 32, dropout: float = 0.1, o_bias: float = 4.0, **kwargs):
+                 relation_dim: int = 32, dropout: float = 0.1, o_bias: float = 4.0, use_hints: bool = True,
+                 hint_dropout: float = 0.2, correction_weight: float = 1.0, **kwargs):
         super().__init__(**kwargs)
         self.encoder = encoder or {}
-        self.layers = layers or LAYERS
+        # schema order, whatever order the saved JSON has (its keys are sorted): the hint features
+        # and the heads are indexed in this order
+        layers = layers or LAYERS
+        order = list(LAYERS)
+        self.layers = {k: layers[k] for k in sorted(layers, key=lambda k: order.index(k) if k in order else len(order))}
         self.relations = [list(r) for r in (relations or RELATIONS)]
         self.relation_dim = relation_dim
         self.dropout = dropout
         self.o_bias = o_bias
+        self.use_hints = use_hints
+        self.hint_dropout = hint_dropout
+        self.correction_weight = correction_weight
 
     @property
     def layer_tags(self) -> dict[str, list[str]]:
@@ -62,7 +78,10 @@ class ExtractorModel(PreTrainedModel):
         self.heads = nn.ModuleDict({layer: nn.Linear(hidden, len(t)) for layer, t in config.layer_tags.items()})
         self.relation_type = nn.Embedding(len(config.relations), config.relation_dim)
         self.distance = nn.Embedding(2 * (len(DISTANCE_BUCKETS) + 1), config.relation_dim)
-        self.relation = nn.Sequential(nn.Linear(3 * hidden + 2 * config.relation_dim, hidden), nn.GELU(),
+        self.hints = nn.ModuleList([nn.Embedding(len(t), hidden) for t in config.layer_tags.values()]) \
+            if config.use_hints else None
+        self.relation_hint = nn.Embedding(2, config.relation_dim)
+        self.relation = nn.Sequential(nn.Linear(3 * hidden + 3 * config.relation_dim, hidden), nn.GELU(),
                                       nn.Dropout(config.dropout), nn.Linear(hidden, 1))
         self.post_init()
         for head in self.heads.values():
@@ -84,39 +103,79 @@ class ExtractorModel(PreTrainedModel):
         return total / (ends - starts).clamp(min=1).unsqueeze(-1).to(hidden.dtype)
 
     def score_pairs(self, hidden: torch.Tensor, pairs: torch.Tensor) -> torch.Tensor:
-        """pairs: (B, P, 5) token spans head [s, e), tail [s, e) and the relation type; → (B, P)."""
+        """pairs: (B, P, 6) token spans head [s, e), tail [s, e), the relation type and whether the
+        rules related the pair; → (B, P)."""
         b, p, _ = pairs.shape
         if p == 0:
             return hidden.new_zeros((b, 0))
         rows = torch.arange(b, device=hidden.device).unsqueeze(1).expand(b, p).reshape(-1)
-        flat = pairs.reshape(-1, 5).clamp(min=0)
+        flat = pairs.reshape(-1, 6).clamp(min=0)
         head = self.span_vectors(hidden, flat[:, 0], flat[:, 1], rows)
         tail = self.span_vectors(hidden, flat[:, 2], flat[:, 3], rows)
         distance = self.distance(bucket(flat[:, 2] - flat[:, 0]))
         kind = self.relation_type(flat[:, 4])
-        return self.relation(torch.cat([head, tail, head * tail, distance, kind], dim=-1)).view(b, p)
+        hinted = self.relation_hint(flat[:, 5] if self.config.use_hints else torch.zeros_like(flat[:, 5]))
+        return self.relation(torch.cat([head, tail, head * tail, distance, kind, hinted], dim=-1)).view(b, p)
 
-    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, relation_pairs=None,
+    def embed(self, input_ids: torch.Tensor, hint_ids: torch.Tensor | None) -> torch.Tensor:
+        """Character embeddings plus one embedding of the rules' tag per layer."""
+        embeds = self.encoder.get_input_embeddings()(input_ids)
+        if self.hints is not None and hint_ids is not None:
+            for k, table in enumerate(self.hints):
+                embeds = embeds + table(hint_ids[..., k])
+        return embeds
+
+    def _weights(self, target: torch.Tensor, hinted: torch.Tensor | None) -> torch.Tensor:
+        """1 per labelled item, `correction_weight` where the rules' hint disagrees with the label."""
+        weights = (target != -100).float()
+        if hinted is not None and self.config.correction_weight != 1.0:
+            weights = weights * (1 + (self.config.correction_weight - 1) * (hinted != target).float())
+        return weights
+
+    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, hint_ids=None, relation_pairs=None,
                 relation_labels=None, return_hidden: bool = False, **labels):
-        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        rule_ids = hint_ids if self.config.use_hints else None
+        rule_pairs = relation_pairs[..., 5] if relation_pairs is not None and self.config.use_hints else None
+        if self.training and hint_ids is not None and self.config.hint_dropout > 0:
+            keep = (torch.rand(input_ids.size(0), device=input_ids.device) >= self.config.hint_dropout).long()
+            hint_ids = hint_ids * keep.view(-1, 1, 1)
+            if relation_pairs is not None:
+                relation_pairs = relation_pairs.clone()
+                relation_pairs[..., 5] *= keep.view(-1, 1)
+        embeds = self.embed(input_ids, hint_ids)
+        hidden = self.encoder(inputs_embeds=embeds, attention_mask=attention_mask).last_hidden_state
         hidden = self.dropout(hidden)
         logits = tuple(self.heads[layer](hidden) for layer in self.config.layers)
         relation_logits = self.score_pairs(hidden, relation_pairs) if relation_pairs is not None else None
         loss = None
         if labels:
-            ce = nn.CrossEntropyLoss(ignore_index=-100)
+            ce = nn.CrossEntropyLoss(ignore_index=-100, reduction="none")
             loss = hidden.new_zeros(())
-            for layer, layer_logits in zip(self.config.layers, logits, strict=True):
+            for k, (layer, layer_logits) in enumerate(zip(self.config.layers, logits, strict=True)):
                 target = labels.get(f"labels_{layer}")
                 if target is not None and (target != -100).any():
-                    loss = loss + ce(layer_logits.view(-1, layer_logits.size(-1)), target.view(-1))
+                    weights = self._weights(target, rule_ids[..., k] if rule_ids is not None else None)
+                    per_token = ce(layer_logits.view(-1, layer_logits.size(-1)), target.view(-1))
+                    loss = loss + (per_token * weights.view(-1)).sum() / weights.sum()
             if relation_logits is not None and relation_labels is not None:
                 mask = relation_labels != -100
                 if mask.any():
-                    loss = loss + nn.functional.binary_cross_entropy_with_logits(
-                        relation_logits[mask], relation_labels[mask].float())
+                    weights = self._weights(relation_labels, rule_pairs)[mask]
+                    per_pair = nn.functional.binary_cross_entropy_with_logits(
+                        relation_logits[mask], relation_labels[mask].float(), reduction="none")
+                    loss = loss + (per_pair * weights).sum() / weights.sum()
         return ExtractorOutput(loss=loss, logits=logits, relation_logits=relation_logits,
                                hidden_states=hidden if return_hidden else None)
+
+    @classmethod
+    def load(cls, path: str) -> ExtractorModel:
+        """A saved model for inference: config + safetensors, strictly, without `from_pretrained`'s
+        progress bar on stderr (a CLI's stderr carries its one-line errors)."""
+        from safetensors.torch import load_file
+
+        model = cls(ExtractorConfig.from_pretrained(path))
+        model.load_state_dict(load_file(str(Path(path) / "model.safetensors")), strict=True)
+        return model.eval()
 
     @classmethod
     def from_encoder(cls, base: str, **config_kwargs) -> ExtractorModel:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..extractor import Extractor
 from ..model import Source, page_to_json
-from .data import document_examples, prediction_examples
+from .data import document_examples, page_view, prediction_examples, rule_hints
 from .texts import ner_corpus, news_items
 
 RULE_LAYERS = ("fact", "directive", "dpart", "action")
@@ -47,8 +47,11 @@ def silver_examples(external: str | Path | None = None, news_limit: int | None =
             yield from prediction_examples(doc_id, page, text, RULE_LAYERS, _doc_split(doc_id))
 
 
-def ner_examples(external: str | Path | None = None, limit: int | None = None) -> Iterator[dict]:
-    """Entity-only examples from the NER corpora's training splits (their own labels)."""
+def ner_examples(external: str | Path | None = None, limit: int | None = None,
+                 extractor: Extractor | None = None) -> Iterator[dict]:
+    """Entity-only examples from the NER corpora's training splits (their own labels), with the
+    rules' output on each sentence as hints."""
+    extractor = extractor or Extractor(extractor="rules")
     for corpus, split, our_split in NER_TRAIN:
         try:
             sentences = ner_corpus(corpus, split, external)
@@ -56,4 +59,7 @@ def ner_examples(external: str | Path | None = None, limit: int | None = None) -
             continue
         for sentence in sentences[:limit]:
             spans = [(s, e, label) for s, e, label in sentence.entities]
-            yield from document_examples(sentence.doc_id, sentence.text, spans, [], ("entity",), "ner", our_split)
+            view = page_view(sentence.text)
+            hints = rule_hints(sentence.text, view, extractor) if view.text == sentence.text else None
+            yield from document_examples(sentence.doc_id, sentence.text, spans, [], ("entity",), "ner", our_split,
+                                         hints)
