@@ -49,11 +49,11 @@ def test_rule_hints_become_one_tag_per_layer_and_name_the_metric():
     text = "1—9月，软件产品实现收入8926亿元，同比增长11.8%。"
     hints = _rule_hints(text)
 
-    ids = hints.tag_ids({layer: tags(layer) for layer in LAYERS})
+    ids = hints.tag_ids({layer: tags(layer) for layer in LAYERS}, len(text))
     fact = tags("fact")
     start = text.index("8926")
     assert fact[ids[0][start]] == "B-VALUE" and fact[ids[0][start + 1]] == "I-VALUE"
-    assert text.index("实现") not in ids[0]  # nothing the rules did not mark
+    assert ids[0][text.index("实现")] == 0  # nothing the rules did not mark
     metric = text.index("收入")
     assert fact[ids[0][metric]] == "B-METRIC"
     # the model kept the rules' metric span: the rules' name (subject + head) comes with it

@@ -59,17 +59,11 @@ class RuleHints:
         change_of = {key(f["change"]): f["change"]["of"] for f in flat["facts"] if f.get("change")}
         return cls(spans, set(relations), names, change_of)
 
-    def tag_ids(self, layers: dict[str, list[str]]) -> list[dict[int, int]]:
-        """Per layer, view position → BIO tag id of the rules' span there (absent: O)."""
-        out: list[dict[int, int]] = [{} for _ in layers]
-        index = {label: (k, names) for k, names in enumerate(layers.values()) for label in
-                 {n[2:] for n in names if n != "O"}}
-        for start, end, label in self.spans:
-            k, names = index[label]
-            out[k][start] = names.index(f"B-{label}")
-            for pos in range(start + 1, end):
-                out[k][pos] = names.index(f"I-{label}")
-        return out
+    def tag_ids(self, layers: dict[str, list[str]], length: int) -> np.ndarray:
+        """(layers, length): the BIO tag id of the rules' span at each view position (0: O)."""
+        from ..learn.schema import bio_ids
+
+        return np.array([bio_ids(self.spans, length, names) for names in layers.values()], dtype=np.int64)
 
 
 @dataclass
@@ -124,12 +118,7 @@ class NeuralExtractor:
         return self.tag_all(text, paragraphs, hints)
 
     def tag_all(self, text: str, paragraphs: list[tuple[int, int]], hints: RuleHints | None) -> list[Tagged]:
-        hint_array = None
-        if hints is not None:
-            hint_array = np.zeros((len(self.layer_tags), len(text)), dtype=np.int64)
-            for k, layer_tags in enumerate(hints.tag_ids(self.layer_tags)):
-                if layer_tags:
-                    hint_array[k, list(layer_tags)] = list(layer_tags.values())
+        hint_array = hints.tag_ids(self.layer_tags, len(text)) if hints is not None else None
         results = []
         group: list[tuple[int, int]] = []
         group_windows = 0
@@ -256,7 +245,7 @@ class NeuralExtractor:
             assembler = _Assembler(view, tagged, self.threshold, facts, hints)
             facts += assembler.facts()
             directives += assembler.directives()
-            entities += [Entity(view.span(s, e), label) for s, e, label in tagged.spans if label in ("PER", "LOC", "ORG")]
+            entities += [Entity(view.span(s, e), label) for s, e, label in tagged.spans if label in _ENTITY_LABELS]
         return facts, directives, entities
 
 

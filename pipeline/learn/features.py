@@ -11,11 +11,10 @@ from __future__ import annotations
 import torch
 
 from .data import WINDOW
-from .schema import LABEL_LAYER, LAYERS, RELATIONS, tags
+from .schema import LAYERS, RELATIONS, bio_ids, tags
 from .tokenizer import encode_chars
 
 RELATION_INDEX = {tuple(pair): i for i, pair in enumerate(RELATIONS)}
-LAYER_INDEX = {layer: k for k, layer in enumerate(LAYERS)}
 MAX_PAIRS = 512
 
 
@@ -39,18 +38,6 @@ def candidate_pairs(spans: list[tuple[int, int, str]], max_distance: int = WINDO
     return out[:MAX_PAIRS]
 
 
-def layer_tag_ids(spans: list[tuple[int, int, str]], n_tokens: int) -> list[list[int]]:
-    """Token spans → one BIO tag id per layer for every token (0 = O): the hint features."""
-    ids = [[0] * len(LAYERS) for _ in range(n_tokens)]
-    for start, end, label in spans:
-        k = LAYER_INDEX[LABEL_LAYER[label]]
-        layer_tags = tags(LABEL_LAYER[label])
-        ids[start][k] = layer_tags.index(f"B-{label}")
-        for t in range(start + 1, end):
-            ids[t][k] = layer_tags.index(f"I-{label}")
-    return ids
-
-
 def featurize(example: dict, tokenizer) -> dict:
     enc = encode_chars(tokenizer, example["text"], max_length=WINDOW + 2)
     word_ids = enc.word_ids()
@@ -61,7 +48,10 @@ def featurize(example: dict, tokenizer) -> dict:
         ts = char_span_tokens(c2t, s["start"], s["end"])
         if ts is not None:
             hint_tokens[(s["start"], s["end"], s["label"])] = ts
-    out["hint_ids"] = layer_tag_ids([(*ts, key[2]) for key, ts in hint_tokens.items()], len(word_ids))
+    hint_token_spans = [(*ts, key[2]) for key, ts in hint_tokens.items()]
+    # one row per token, one BIO tag id of the rules per layer
+    out["hint_ids"] = [list(row) for row in zip(*(bio_ids(hint_token_spans, len(word_ids), tags(layer))
+                                                  for layer in LAYERS), strict=True)]
     hint_list = [(s["start"], s["end"], s["label"]) for s in example.get("hint_spans") or []]
     hinted_pairs = {(hint_list[r["head"]], hint_list[r["tail"]]) for r in example.get("hint_relations") or []}
     annotated = set(example["layers"])
@@ -72,15 +62,9 @@ def featurize(example: dict, tokenizer) -> dict:
         if layer not in annotated:
             out[f"labels_{layer}"] = [-100] * len(word_ids)
             continue
-        layer_tags = tags(layer)
-        labels = [-100 if w is None else 0 for w in word_ids]
-        for s, ts in zip(example["spans"], tok_spans, strict=True):
-            if ts is None or s["label"] not in LAYERS[layer]:
-                continue
-            labels[ts[0]] = layer_tags.index(f"B-{s['label']}")
-            for k in range(ts[0] + 1, ts[1]):
-                labels[k] = layer_tags.index(f"I-{s['label']}")
-        out[f"labels_{layer}"] = labels
+        ids = bio_ids([(*ts, s["label"]) for s, ts in zip(example["spans"], tok_spans, strict=True) if ts is not None],
+                      len(word_ids), tags(layer))
+        out[f"labels_{layer}"] = [-100 if w is None else t for w, t in zip(word_ids, ids, strict=True)]
     positive = {(r["head"], r["tail"]) for r in example["relations"]}
     spans = [(s["start"], s["end"], s["label"]) for s in example["spans"]]
     pairs, pair_labels = [], []

@@ -31,3 +31,15 @@ def bio_tags(labels: list[str]) -> list[str]:
 
 def tags(layer: str) -> list[str]:
     return bio_tags(LAYERS[layer])
+
+
+def bio_ids(spans, length: int, names: list[str]) -> list[int]:
+    """[start, end) spans → a BIO tag id per position over `names` (0 = O); spans whose label has
+    no tag in `names` (another layer's) are skipped. Labels, hints and rule tags all go through here."""
+    index = {name: i for i, name in enumerate(names)}
+    ids = [0] * length
+    for start, end, label in spans:
+        if f"B-{label}" in index:
+            ids[start] = index[f"B-{label}"]
+            ids[start + 1:end] = [index[f"I-{label}"]] * (end - start - 1)
+    return ids
