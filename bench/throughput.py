@@ -1,8 +1,8 @@
 """Throughput and peak memory of `baozhi extract` against jieba.posseg on the same pages.
 
-Prints chars/s of jieba.posseg and of each extractor (the default model; the model with every
-paragraph sent to it, no triage; the model with int8 dynamic quantisation; the rules) in one
-process, and the peak RSS. Pages: corpora/pages/*.txt
+Prints chars/s of jieba.posseg and of each extractor (the default model, which skips sentences
+with no number or cue; the model skipping only whole paragraphs; the model reading everything;
+the model with int8 dynamic quantisation; the rules) in one process, and the peak RSS. Pages: corpora/pages/*.txt
 plus the seed page when ../shared is present, repeated until at least --min-chars characters.
 Usage: python bench/throughput.py [--min-chars 300000] [--model models/default] [--systems model rules]
 """
@@ -27,7 +27,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--min-chars", type=int, default=300_000)
     parser.add_argument("--model", default=str(ROOT / "models" / "default"))
-    systems_known = ["model", "model-no-triage", "model-int8", "rules"]
+    triage = {"model": "sentence", "model-paragraph-triage": "paragraph", "model-no-triage": "none",
+              "model-int8": "sentence"}
+    systems_known = [*triage, "rules"]
     parser.add_argument("--systems", nargs="+", default=systems_known, choices=systems_known)
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     args = parser.parse_args()
@@ -56,7 +58,7 @@ def main() -> None:
             systems[name] = Extractor(extractor="rules")
         else:
             systems[name] = Extractor(extractor="model", model=args.model, quantize=name == "model-int8",
-                                      triage=name != "model-no-triage")
+                                      triage=triage[name])
         systems[name].extract_bytes(texts[0].encode(), "warm-up")
     list(jieba.posseg.cut(texts[0]))
 

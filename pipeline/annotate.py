@@ -8,6 +8,8 @@ components. Components only read what earlier components left on the Doc.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -16,7 +18,11 @@ from .extract.checks import check_article
 from .extract.directives import DirectiveExtractor
 from .extract.entities import EntityExtractor
 from .extract.facts import FactExtractor
+from .model import Entity
 from .segment import segment, to_article
+
+if TYPE_CHECKING:  # torch is imported only when a model runs
+    from .extract.neural import RuleHints
 
 for _name in ("view", "layouts", "articles"):
     if not Doc.has_extension(_name):
@@ -81,37 +87,41 @@ class ModelComponent:
     """Facts, directives and entities from a fine-tuned model (`pipeline.extract.neural`).
 
     The model reads body paragraphs; a model trained with hints first gets the rule extractors'
-    output on the article as input features. Lines outside the body (titles, bylines, section
+    output on the page as input features. Lines outside the body (titles, bylines, section
     headings, source lines) are layout, not sent to the model: their names come from the rules."""
 
-    def __init__(self, path: str, batch_size: int, quantize: bool, triage: bool = True):
+    def __init__(self, path: str, batch_size: int, quantize: bool, triage: str = "sentence"):
         from .extract.neural import NeuralExtractor
 
         self.extractor = NeuralExtractor(path, batch_size=batch_size, quantize=quantize, triage=triage)
 
-    def _rules(self, view, layout, paragraphs: list[tuple[int, int]]):
+    def _rules(self, view, layouts) -> tuple[RuleHints | None, list[list[Entity]]]:
+        """The rules' output on the whole page: the model's hints, and per article the entities
+        of its layout lines."""
         from .extract.neural import RuleHints
         from .model import directive_to_json, fact_to_json
 
-        entities = EntityExtractor(view).article([(line.start, line.end) for line in layout.lines])
+        entities = [EntityExtractor(view).article([(line.start, line.end) for line in lay.lines]) for lay in layouts]
         if not self.extractor.config.use_hints:
             return None, entities
-        flat = {
-            "facts": [fact_to_json(f) for f in FactExtractor(view).article(paragraphs)],
-            "directives": [directive_to_json(d) for d in DirectiveExtractor(view).article(paragraphs)],
-            "entities": [{**e.span.to_json(), "label": e.label} for e in entities],
-        }
+        flat: dict[str, list] = {"facts": [], "directives": [], "entities": []}
+        for layout, found in zip(layouts, entities, strict=True):
+            paragraphs = _paragraphs(layout)
+            flat["facts"] += [fact_to_json(f) for f in FactExtractor(view).article(paragraphs)]
+            flat["directives"] += [directive_to_json(d) for d in DirectiveExtractor(view).article(paragraphs)]
+            flat["entities"] += [{**e.span.to_json(), "label": e.label} for e in found]
         return RuleHints.from_json(flat, view), entities
 
     def __call__(self, doc: Doc) -> Doc:
-        ranges = []
+        """One model pass per page (windows of all articles batched together, by length)."""
         view = doc._.view
-        for layout, article in zip(doc._.layouts, doc._.articles, strict=True):
-            paragraphs = _paragraphs(layout)
-            hints, rule_entities = self._rules(view, layout, paragraphs)
-            article.facts, article.directives, entities = self.extractor.article(view, paragraphs, hints)
-            outside = [e for e in rule_entities
-                       if not any(s <= view.from_original(e.span.start) < t for s, t in paragraphs)]
+        paragraphs = [_paragraphs(layout) for layout in doc._.layouts]
+        hints, rule_entities = self._rules(view, doc._.layouts)
+        ranges = []
+        for article, paras, found, (facts, directives, entities) in zip(
+                doc._.articles, paragraphs, rule_entities, self.extractor.articles(view, paragraphs, hints), strict=True):
+            article.facts, article.directives = facts, directives
+            outside = [e for e in found if not any(s <= view.from_original(e.span.start) < t for s, t in paras)]
             article.entities = sorted(entities + outside, key=lambda e: (e.span.start, e.span.end))
             ranges += [(view.from_original(e.span.start), view.from_original(e.span.end), e.label)
                        for e in article.entities]
@@ -120,9 +130,9 @@ class ModelComponent:
 
 
 @Language.factory("baozhi_model",
-                  default_config={"path": "models/default", "batch_size": 32, "quantize": False, "triage": True})
+                  default_config={"path": "models/default", "batch_size": 32, "quantize": False, "triage": "sentence"})
 def make_model_component(nlp: Language, name: str, path: str, batch_size: int, quantize: bool,
-                         triage: bool) -> ModelComponent:
+                         triage: str) -> ModelComponent:
     return ModelComponent(path, batch_size, quantize, triage)
 
 
@@ -156,7 +166,7 @@ def make_doc(nlp: Language, text: str) -> Doc:
 
 
 def make_nlp(segmenter: str = "jieba", pkuseg_model: str | None = None, model: str | None = None,
-             quantize: bool = False, triage: bool = True) -> Language:
+             quantize: bool = False, triage: str = "sentence") -> Language:
     """jieba by default; pkuseg only with a model path (spacy-pkuseg has no offline default).
     With `model`, a fine-tuned model replaces the rule components for facts, directives, entities."""
     if segmenter == "pkuseg" and not pkuseg_model:

@@ -60,6 +60,7 @@ class Config:
     extractor: str | None = None  # None: the model when models/default exists, else the rules
     model: str | None = None
     quantize: bool = False
+    triage: str = "sentence"
 
 
 def extractor_name(config: Config) -> str:
@@ -213,7 +214,7 @@ def _extractor(config: Config):
     from .extractor import Extractor
 
     return Extractor(segmenter=config.segmenter, pkuseg_model=config.pkuseg_model, extractor=config.extractor,
-                     model=config.model, quantize=config.quantize)
+                     model=config.model, quantize=config.quantize, triage=config.triage)
 
 
 class _PageTimeout(Exception):

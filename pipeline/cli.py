@@ -21,7 +21,7 @@ def _extractor(args):
 
     try:
         return Extractor(segmenter=args.segmenter, pkuseg_model=args.pkuseg_model, extractor=args.extractor,
-                         model=args.model, quantize=args.quantize)
+                         model=args.model, quantize=args.quantize, triage=args.triage)
     except (ValueError, OSError) as exc:
         raise CliError(str(exc)) from exc
 
@@ -123,7 +123,8 @@ def cmd_batch(args) -> int:
     from .batch import BatchError, Config, run_batch
 
     config = Config(segmenter=args.segmenter, pkuseg_model=args.pkuseg_model, timeout=args.timeout,
-                    extractor=args.extractor, model=args.model, quantize=args.quantize)
+                    extractor=args.extractor, model=args.model, quantize=args.quantize,
+                    triage=args.triage)
     try:
         summary = run_batch(args.inputs, args.out, workers=args.workers, engine=args.engine, scheduler=args.scheduler,
                             resume=args.resume, config=config, pattern=args.path_pattern, chunk_size=args.chunk_size,
@@ -175,6 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="model (a fine-tuned model; the default when models/default exists) or rules (the baseline)")
         p.add_argument("--model", help="model directory to load instead of models/default (implies --extractor model)")
         p.add_argument("--quantize", action="store_true", help="int8 dynamic quantisation of the model's linear layers")
+        p.add_argument("--triage", choices=["sentence", "paragraph", "none"], default="sentence",
+                       help="what the model skips when it holds no number or cue (default: sentences; "
+                            "none: the model reads everything)")
 
     ex = sub.add_parser("extract", help="extract articles, facts, directives and entities from pages")
     ex.add_argument("pages", nargs="+", help="page text files (UTF-8, GB18030/GBK, Big5, UTF-16 with BOM)")

@@ -26,11 +26,12 @@ class Extractor:
     """Holds the spaCy pipeline (built once) and turns pages into `PageResult`s.
 
     `extractor="model"` (the default when `models/default` exists) runs a fine-tuned model for
-    facts, directives and entities; `"rules"` runs the rule baseline. `triage=False` sends every
-    paragraph to the model (by default those without numbers or cues keep the rules' entities)."""
+    facts, directives and entities; `"rules"` runs the rule baseline. By default sentences without
+    numbers or cues keep the rules' entities; `triage="paragraph"` sends paragraphs whole,
+    `"none"` sends every paragraph."""
 
     def __init__(self, segmenter: str | None = None, pkuseg_model: str | None = None, extractor: str | None = None,
-                 model: str | Path | None = None, quantize: bool = False, triage: bool = True):
+                 model: str | Path | None = None, quantize: bool = False, triage: str = "sentence"):
         if extractor is None:
             extractor = "model" if model or (DEFAULT_MODEL / "config.json").exists() else "rules"
         if extractor not in ("model", "rules"):

@@ -186,8 +186,11 @@ def to_simplified(text: str) -> str:
     return "".join(c2 if len(c2 := conv.convert(c)) == 1 else c for c in text)
 
 
-def looks_traditional(text: str) -> bool:
-    sample = "".join(ch for ch in text if "\u4e00" <= ch <= "\u9fff")[:5000]
+def looks_traditional(text: str, sample_size: int = 600) -> bool:
+    """More than 5 % of a sample of the page's Chinese characters (spread over the whole page)
+    change under traditional → simplified conversion."""
+    han = [ch for ch in text if "\u4e00" <= ch <= "\u9fff"]
+    sample = "".join(han[:: max(1, len(han) // sample_size)][:sample_size])
     if not sample:
         return False
     changed = sum(1 for a, b in zip(sample, _t2s().convert(sample), strict=False) if a != b)

@@ -73,7 +73,7 @@ def test_pk():
 def test_seed_page_targets(extractor):
     class Args:
         segmenter, pkuseg_model, split = "jieba", None, None
-        extractor, model, quantize = "rules", None, False
+        extractor, model, quantize, triage = "rules", None, False, "sentence"
 
     items = gold_items([str(GOLD / "000_f03d3bce41067f28.json")], None, Args())
     d = evaluate(items).as_dict()

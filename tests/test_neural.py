@@ -6,8 +6,10 @@ from decimal import Decimal
 import numpy as np
 import pytest
 from conftest import GOLD, ROOT
+from hypothesis import given
+from hypothesis import strategies as st
 
-from pipeline.extract.neural import RuleHints, Tagged, _Assembler, _decode
+from pipeline.extract.neural import RuleHints, Tagged, _Assembler, _decode, _length_batches, triage_parts
 from pipeline.ingest import normalize_view
 from pipeline.learn.schema import LAYERS, tags
 
@@ -22,6 +24,32 @@ def test_decode_bio_spans_across_whitespace_and_stray_inside_tags():
     seen = np.array([pos in at for pos in range(11)])  # 2 and 9 are whitespace: no token, no tag
     assert _decode(ids, seen, names, 100) == [(100, 104, "VALUE"), (105, 107, "METRIC"), (107, 108, "METRIC"),
                                               (108, 111, "CHANGE")]
+
+
+@given(st.lists(st.integers(1, 126), max_size=200), st.integers(1, 40))
+def test_length_batches_take_every_window_once_with_little_padding(lengths, size):
+    windows = [(i, 1000 * i, 1000 * i + n) for i, n in enumerate(lengths)]
+    batches = _length_batches(windows, size)
+    assert sorted(w for b in batches for w in b) == sorted(windows)
+    for batch in batches:
+        assert 1 <= len(batch) <= size
+        real = [e - s + 2 for _, s, e in batch]
+        assert len(batch) == 1 or max(real) * len(batch) <= 1.25 * sum(real)
+
+
+def test_triage_sends_number_sentences_with_their_context_and_directives_to_the_end():
+    text = "市场总体平稳。今年以来，全市经济稳中向好。工业增加值增长5.2%。企业信心回升。消费回暖。"
+    nothing = np.zeros(len(text), dtype=bool)
+    parts = [text[s:e] for s, e in triage_parts(text, 0, len(text), nothing)]
+    assert parts == ["今年以来，全市经济稳中向好。工业增加值增长5.2%。"]
+    assert triage_parts(text, 0, len(text), nothing, whole=True) == [(0, len(text))]
+    found = nothing.copy()
+    found[text.index("消费"):] = True  # the rules found a non-entity span there
+    assert [text[s:e] for s, e in triage_parts(text, 0, len(text), found)] == [text[text.index("今年"):]]
+    plan = "会议认为形势向好。会议强调，要稳住就业。做好民生保障。落实各项政策。"
+    assert [plan[s:e] for s, e in triage_parts(plan, 0, len(plan), np.zeros(len(plan), dtype=bool))] == [plan]
+    quiet = "会议认为形势向好。大家很高兴。"
+    assert triage_parts(quiet, 0, len(quiet), np.zeros(len(quiet), dtype=bool)) == []
 
 
 def _assemble(text: str, spans: dict[str, list[str]], pairs: list[tuple[str, str]], hints: RuleHints | None = None):
@@ -139,3 +167,23 @@ def test_default_model_on_the_seed_page(default_extractor, seed_path):
     scores = _scores(default_extractor, GOLD / "000_f03d3bce41067f28.json")
     assert scores["facts_lenient"]["f1"] >= 0.95, scores["facts_lenient"]
     assert scores["directives"]["f1"] >= 0.90, scores["directives"]
+
+
+def test_tags_do_not_depend_on_how_windows_are_batched(seed_path, monkeypatch):
+    """Windows are batched by length; where two windows overlap, the same one must decide in any
+    batching (on the seed page a directive split in two when the order decided)."""
+    from pipeline.extract import neural
+    from pipeline.extract.neural import NeuralExtractor
+    from pipeline.learn.data import page_view
+
+    raw = seed_path.read_bytes().decode("utf-8-sig")
+    text, hints = page_view(raw).text, _rule_hints(raw)
+    paragraphs, pos = [], 0
+    for line in text.split("\n"):
+        if line.strip():
+            paragraphs.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    extractor = NeuralExtractor(DEFAULT)
+    by_length = [t.spans for t in extractor.tag_all(text, paragraphs, hints)]
+    monkeypatch.setattr(neural, "_length_batches", lambda windows, size: [[w] for w in windows])  # text order
+    assert [t.spans for t in extractor.tag_all(text, paragraphs, hints)] == by_length

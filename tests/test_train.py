@@ -147,3 +147,19 @@ def test_finetune_continues_from_a_model_directory(tiny_model, tmp_path):
     config = FinetuneConfig(max_steps=2, eval_steps=2, batch_size=4, gold_repeat=1, ner_limit=0, silver_limit=0)
     info = finetune(str(out), [str(TRAIN_PAGES[0])], tmp_path / "again", config=config, progress=False)
     assert info["steps"] == 2 and (tmp_path / "again" / "model.safetensors").exists()
+
+
+def test_encoder_can_be_cut_to_its_first_layers(tmp_path):
+    """`--encoder-layers N` keeps the base's first N layers as they were pretrained."""
+    import torch
+    from transformers import BertConfig, BertModel
+
+    from pipeline.learn.network import ExtractorModel
+
+    base = BertModel(BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=3, num_attention_heads=2,
+                                intermediate_size=32))
+    base.save_pretrained(tmp_path)
+    model = ExtractorModel.from_encoder(str(tmp_path), encoder_layers=2)
+    assert len(model.encoder.encoder.layer) == 2 and model.config.encoder["num_hidden_layers"] == 2
+    for kept, pretrained in zip(model.encoder.encoder.layer, base.encoder.layer[:2], strict=True):
+        assert torch.equal(kept.output.dense.weight, pretrained.output.dense.weight)

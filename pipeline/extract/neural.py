@@ -31,8 +31,10 @@ _DOWN = [*DOWN_WORDS, "低"]
 _DIRECTION = re.compile("|".join(sorted(_UP + _DOWN + FLAT_WORDS, key=len, reverse=True)))
 _DIRECTION_BEFORE = re.compile(f"({_DIRECTION.pattern})了?$")
 _BOUNDARY = re.compile(r"[。！？；\n]")
+_SENTENCE = re.compile(r"[^。！？；]*(?:[。！？；”’）)]+|$)")
 _NEEDS_MODEL = re.compile(r"[0-9%]|[一二三四五六七八九十两百千万亿]+(?:个|倍|成|亿|万|百分点)|持平")
 _ENTITY_LABELS = ("PER", "LOC", "ORG")
+TRIAGE = ("sentence", "paragraph", "none")  # what the model skips: sentences, paragraphs, nothing
 
 
 @dataclass
@@ -75,10 +77,10 @@ class Tagged:
 
 
 class NeuralExtractor:
-    """Loads a model directory once; `paragraphs` runs it over a page's paragraphs."""
+    """Loads a model directory once; `articles` runs it over a page's articles."""
 
     def __init__(self, path: str | Path, batch_size: int = 32, threshold: float = 0.5, quantize: bool = False,
-                 triage: bool = True):
+                 triage: str = "sentence"):
         from ..learn.network import ExtractorModel
         from ..learn.tokenizer import load_tokenizer
 
@@ -92,30 +94,36 @@ class NeuralExtractor:
         self.config = self.model.config
         self.batch_size = batch_size
         self.threshold = threshold
+        if triage not in TRIAGE:
+            raise ValueError(f"unknown triage {triage!r} ({', '.join(TRIAGE)})")
         self.triage = triage
         self.layer_tags = self.config.layer_tags
         self.fact_index = list(self.layer_tags).index("fact") if "fact" in self.layer_tags else None
 
     # -- tagging ---------------------------------------------------------------------------
-    def needs_model(self, text: str, start: int, end: int, hints: RuleHints) -> bool:
-        """Triage: a paragraph with no number, no directive cue and nothing the rules found beyond
-        names has no fact or directive to find; its entities are the rules'."""
-        if _NEEDS_MODEL.search(text, start, end) or ENUM.search(text, start, end) or CUE.search(text, start, end):
-            return True
-        return any(s[0] < end and s[1] > start and s[2] not in _ENTITY_LABELS for s in hints.spans)
-
     def tag(self, text: str, paragraphs: list[tuple[int, int]], hints: RuleHints | None = None) -> list[Tagged]:
-        """Run the model over every window of the given paragraphs (view offsets); with hints and
-        `triage`, paragraphs that need no model keep the rules' entities."""
+        """Run the model over the given paragraphs (view offsets); with hints and `triage`, only
+        over the parts that need it, the rest keeping the rules' entities."""
         hints = hints if self.config.use_hints else None
-        if hints is not None and self.triage:
-            send = [p for p in paragraphs if self.needs_model(text, *p, hints)]
-            if len(send) < len(paragraphs):
-                tagged = dict(zip(send, self.tag_all(text, send, hints), strict=True)) if send else {}
-                return [tagged[p] if p in tagged else Tagged(
-                    [s for s in hints.spans if s[0] >= p[0] and s[1] <= p[1] and s[2] in _ENTITY_LABELS])
-                    for p in paragraphs]
-        return self.tag_all(text, paragraphs, hints)
+        if hints is None or self.triage == "none":
+            return self.tag_all(text, paragraphs, hints)
+        found = np.zeros(len(text) + 1, dtype=bool)
+        for s, e, label in hints.spans:
+            found[s:e] |= label not in _ENTITY_LABELS
+        parts = [triage_parts(text, *p, found, whole=self.triage == "paragraph") for p in paragraphs]
+        send = [part for p in parts for part in p]
+        tagged = iter(self.tag_all(text, send, hints)) if send else iter(())
+        out = []
+        for (ps, pe), sent in zip(paragraphs, parts, strict=True):
+            merged = Tagged()
+            for _ in sent:
+                part = next(tagged)
+                merged.spans += part.spans
+                merged.scores.update(part.scores)
+            merged.spans += [sp for sp in hints.spans if sp[2] in _ENTITY_LABELS and ps <= sp[0] and sp[1] <= pe
+                             and not any(sp[0] < b and a < sp[1] for a, b in sent)]
+            out.append(merged)
+        return out
 
     def tag_all(self, text: str, paragraphs: list[tuple[int, int]], hints: RuleHints | None) -> list[Tagged]:
         hint_array = hints.tag_ids(self.layer_tags, len(text)) if hints is not None else None
@@ -125,7 +133,7 @@ class NeuralExtractor:
         for para in paragraphs:
             group.append(para)
             group_windows += max(1, (para[1] - para[0]) // 96 + 1)
-            if group_windows >= self.batch_size * 2:
+            if group_windows >= self.batch_size * 8:
                 results += self._tag_group(text, group, hints, hint_array)
                 group, group_windows = [], 0
         if group:
@@ -135,7 +143,7 @@ class NeuralExtractor:
     def _tag_group(self, text: str, paragraphs: list[tuple[int, int]], hints: RuleHints | None,
                    hint_array: np.ndarray | None) -> list[Tagged]:
         """Tags of a group of paragraphs, kept in arrays over [lo, hi): each character takes the
-        prediction of the window where it lies most central."""
+        prediction of the window where it lies most central (of two, the earlier)."""
         from ..learn.data import windows
 
         wins = [(p, ps + s, ps + e) for p, (ps, pe) in enumerate(paragraphs) for s, e in windows(text[ps:pe])]
@@ -145,8 +153,7 @@ class NeuralExtractor:
         fact_probs = np.zeros((hi - lo, len(self.layer_tags.get("fact", []))), dtype=np.float32)
         batches = []
         with torch.inference_mode():
-            for b in range(0, len(wins), self.batch_size):
-                batch = wins[b:b + self.batch_size]
+            for batch in _length_batches(wins, self.batch_size):
                 enc = self.tokenizer([list(text[s:e]) for _, s, e in batch], is_split_into_words=True, padding=True,
                                      truncation=True, max_length=130, return_tensors="pt")
                 rows = []
@@ -164,7 +171,8 @@ class NeuralExtractor:
                 predicted = torch.stack([logits.argmax(-1) for logits in out.logits]).numpy()  # (L, B, T)
                 probs = out.logits[self.fact_index].softmax(-1).numpy() if self.fact_index is not None else None
                 for row, ((_, s, e), (tokens, positions)) in enumerate(zip(batch, rows, strict=True)):
-                    central = np.minimum(positions - s, e - 1 - positions)
+                    # the earlier window wins a tie, whatever order the batches ran in
+                    central = np.minimum(positions - s, e - 1 - positions) * (len(text) + 1) + len(text) - s
                     better = central > centrality[positions - lo]
                     at, tok = positions[better] - lo, tokens[better]
                     ids[:, at] = predicted[:, row, tok]
@@ -219,8 +227,9 @@ class NeuralExtractor:
                 c2t = dict(zip(positions.tolist(), tokens.tolist(), strict=True))
                 spans = [sp for sp in tagged[p].spans if sp[0] >= s and sp[1] <= e]
                 row_pairs, row_keys = [], []
+                token_spans = [char_span_tokens(c2t, sp[0], sp[1]) for sp in spans]
                 for i, j, kind in candidate_pairs(spans):
-                    hi, ti = char_span_tokens(c2t, spans[i][0], spans[i][1]), char_span_tokens(c2t, spans[j][0], spans[j][1])
+                    hi, ti = token_spans[i], token_spans[j]
                     if hi and ti:
                         hinted = int(hints is not None and (spans[i], spans[j]) in hints.relations)
                         row_pairs.append([*hi, *ti, kind, hinted])
@@ -238,15 +247,65 @@ class NeuralExtractor:
                     tagged[p].scores[(head, tail)] = max(prob, tagged[p].scores.get((head, tail), 0.0))
 
     # -- assembly --------------------------------------------------------------------------
-    def article(self, view: TextView, paragraphs: list[tuple[int, int]], hints: RuleHints | None = None
-                ) -> tuple[list[Fact], list[Directive], list[Entity]]:
-        facts, directives, entities = [], [], []
-        for tagged in self.tag(view.text, paragraphs, hints):
-            assembler = _Assembler(view, tagged, self.threshold, facts, hints)
-            facts += assembler.facts()
-            directives += assembler.directives()
-            entities += [Entity(view.span(s, e), label) for s, e, label in tagged.spans if label in _ENTITY_LABELS]
-        return facts, directives, entities
+    def articles(self, view: TextView, articles: list[list[tuple[int, int]]], hints: RuleHints | None = None
+                 ) -> list[tuple[list[Fact], list[Directive], list[Entity]]]:
+        """Facts, directives and entities of each article (its paragraphs, view offsets); all
+        paragraphs of the page go through the model together."""
+        flat = [p for paragraphs in articles for p in paragraphs]
+        tagged = iter(self.tag(view.text, flat, hints))
+        out = []
+        for paragraphs in articles:
+            facts, directives, entities = [], [], []
+            for _ in paragraphs:
+                found = next(tagged)
+                assembler = _Assembler(view, found, self.threshold, facts, hints)
+                facts += assembler.facts()
+                directives += assembler.directives()
+                entities += [Entity(view.span(s, e), label) for s, e, label in found.spans if label in _ENTITY_LABELS]
+            out.append((facts, directives, entities))
+        return out
+
+
+def triage_parts(text: str, start: int, end: int, found: np.ndarray, whole: bool = False) -> list[tuple[int, int]]:
+    """Triage: the stretches of a paragraph the model reads. A sentence with no number, no
+    directive cue and nothing the rules found beyond names (`found`: a flag per position) has no
+    fact or directive; its entities are the rules'. A sentence that needs the model comes with
+    the one before it (periods and scopes are often stated there); from a list marker or cue
+    on, the rest of the paragraph goes (a directive runs to the end of its item). `whole`: the
+    paragraph goes whole or not at all."""
+    sentences = [(m.start(), m.end()) for m in _SENTENCE.finditer(text, start, end) if m.end() > m.start()]
+    keep = [False] * len(sentences)
+    for i, (s, e) in enumerate(sentences):
+        if ENUM.search(text, s, e) or CUE.search(text, s, e):
+            keep[max(0, i - 1):] = [True] * (len(sentences) - max(0, i - 1))
+            break
+        if _NEEDS_MODEL.search(text, s, e) or found[s:e].any():
+            keep[max(0, i - 1):i + 1] = [True] * (i + 1 - max(0, i - 1))
+    if whole:
+        return [(start, end)] if any(keep) else []
+    parts: list[tuple[int, int]] = []
+    for (s, e), kept in zip(sentences, keep, strict=True):
+        if kept and parts and parts[-1][1] == s:
+            parts[-1] = (parts[-1][0], e)
+        elif kept:
+            parts.append((s, e))
+    return parts
+
+
+def _length_batches(windows: list[tuple[int, int, int]], size: int, padding: float = 0.25) -> list[list]:
+    """Windows (paragraph, start, end) in batches of similar length: at most `size` windows and
+    at most `padding` of a batch's positions padded (encoder cost is linear in the padded size)."""
+    batches: list[list] = []
+    current: list = []
+    real = 0
+    for window in sorted(windows, key=lambda w: w[2] - w[1]):
+        length = window[2] - window[1] + 2  # [CLS], [SEP]
+        if current and (len(current) == size or length * (len(current) + 1) > (1 + padding) * (real + length)):
+            batches.append(current)
+            current, real = [], 0
+        current.append(window)
+        real += length
+    return batches + [current] if current else batches
 
 
 def _decode(tag_ids: np.ndarray, seen: np.ndarray, names: list[str], offset: int) -> list[tuple[int, int, str]]:

@@ -41,6 +41,14 @@ def is_place(word: str, suffix_only: bool = False) -> bool:
     return suffix_only and len(word) >= 2 or tag(word[:-1]) == "ns"
 
 
+def cut(text: str) -> list[str]:
+    """jieba's words of `text`, its HMM on: it joins unknown names (王建国) into one word."""
+    import jieba
+
+    _tags()
+    return jieba.lcut(text)
+
+
 @lru_cache(maxsize=65536)
 def first_word(text: str) -> str:
     """The first word jieba cuts from `text` (dictionary only, no HMM: stable on short strings)."""

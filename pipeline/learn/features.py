@@ -23,8 +23,12 @@ def token_spans(word_ids: list[int | None]) -> dict[int, int]:
 
 
 def char_span_tokens(char_to_token: dict[int, int], start: int, end: int) -> tuple[int, int] | None:
-    toks = [char_to_token[c] for c in range(start, end) if c in char_to_token]
-    return (toks[0], toks[-1] + 1) if toks else None
+    """[first, last + 1) of the tokens of characters in [start, end); None when none has one."""
+    first = next((char_to_token[c] for c in range(start, end) if c in char_to_token), None)
+    if first is None:
+        return None
+    last = next(char_to_token[c] for c in range(end - 1, start - 1, -1) if c in char_to_token)
+    return first, last + 1
 
 
 def candidate_pairs(spans: list[tuple[int, int, str]], max_distance: int = WINDOW) -> list[tuple[int, int, int]]:

@@ -40,7 +40,7 @@ def model_entities(model: str | Path, texts: list[str]) -> list[list[tuple[int, 
     from ..model import Source, TextView, page_to_json
     from .data import flatten_articles
 
-    extractor = NeuralExtractor(model, batch_size=64, triage=False)
+    extractor = NeuralExtractor(model, batch_size=64, triage="none")
     joined = "\n".join(texts)  # one line per sentence: windows never cross sentences
     ranges, pos = [], 0
     for text in texts:

@@ -178,12 +178,14 @@ class ExtractorModel(PreTrainedModel):
         return model.eval()
 
     @classmethod
-    def from_encoder(cls, base: str, **config_kwargs) -> ExtractorModel:
-        """A fresh extractor on a pretrained encoder (a local directory or a hub id); a baozhi
+    def from_encoder(cls, base: str, encoder_layers: int = 0, **config_kwargs) -> ExtractorModel:
+        """A fresh extractor on a pretrained encoder (a local directory or a hub id), optionally cut
+        to its first `encoder_layers` layers (inference cost is linear in the depth); a baozhi
         model directory is continued as it is (retraining a model on new annotations)."""
         if AutoConfig.from_pretrained(base).model_type == ExtractorConfig.model_type:
             return cls.from_pretrained(base)
-        encoder = AutoModel.from_pretrained(base)
+        depth = {"num_hidden_layers": encoder_layers} if encoder_layers else {}
+        encoder = AutoModel.from_pretrained(base, **depth)
         config = ExtractorConfig(encoder=encoder.config.to_dict(), **config_kwargs)
         model = cls(config)
         model.encoder.load_state_dict(encoder.state_dict(), strict=False)
