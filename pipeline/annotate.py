@@ -101,14 +101,16 @@ class ModelComponent:
         from .extract.neural import RuleHints
         from .model import directive_to_json, fact_to_json
 
-        entities = [EntityExtractor(view).article([(line.start, line.end) for line in lay.lines]) for lay in layouts]
+        names = EntityExtractor(view)
+        entities = [names.article([(line.start, line.end) for line in lay.lines]) for lay in layouts]
         if not self.extractor.config.use_hints:
             return None, entities
+        facts, directives = FactExtractor(view), DirectiveExtractor(view)
         flat: dict[str, list] = {"facts": [], "directives": [], "entities": []}
         for layout, found in zip(layouts, entities, strict=True):
             paragraphs = _paragraphs(layout)
-            flat["facts"] += [fact_to_json(f) for f in FactExtractor(view).article(paragraphs)]
-            flat["directives"] += [directive_to_json(d) for d in DirectiveExtractor(view).article(paragraphs)]
+            flat["facts"] += [fact_to_json(f) for f in facts.article(paragraphs)]
+            flat["directives"] += [directive_to_json(d) for d in directives.article(paragraphs)]
             flat["entities"] += [{**e.span.to_json(), "label": e.label} for e in found]
         return RuleHints.from_json(flat, view), entities
 

@@ -1,4 +1,4 @@
-from pipeline.extract.entities import _posseg, _shape_tag, find_entities
+from pipeline.extract.entities import _shape_tag, _tagged_words, find_entities
 
 
 def labelled(text):
@@ -26,7 +26,7 @@ def test_seed_entities(seed_result):
 
 def test_unknown_words_are_tagged_by_shape():
     # jieba's HMM joins a name its dictionary lacks; the name is tagged by its surname
-    words = dict(_posseg("主任孙宇琪说，5G用户增长"))
+    words = dict(_tagged_words("主任孙宇琪说，5G用户增长"))
     assert words["孙宇琪"] == "nr" and words["5G"] == "eng" and words["增长"] == "v"  # dictionary tags stay
     assert [_shape_tag(w) for w in ("2024", "ABC", "孙宇琪", "晟骅科创", "，")] == ["m", "eng", "nr", "n", "x"]
     assert ("孙宇琪", "PER") in labelled("主任孙宇琪说，5G用户增长")

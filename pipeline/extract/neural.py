@@ -13,6 +13,7 @@ rate/level reading come with it.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -110,6 +111,8 @@ class NeuralExtractor:
         found = np.zeros(len(text) + 1, dtype=bool)
         for s, e, label in hints.spans:
             found[s:e] |= label not in _ENTITY_LABELS
+        names = sorted(sp for sp in hints.spans if sp[2] in _ENTITY_LABELS)
+        name_starts = [sp[0] for sp in names]
         parts = [triage_parts(text, *p, found, whole=self.triage == "paragraph") for p in paragraphs]
         send = [part for p in parts for part in p]
         tagged = iter(self.tag_all(text, send, hints)) if send else iter(())
@@ -120,8 +123,8 @@ class NeuralExtractor:
                 part = next(tagged)
                 merged.spans += part.spans
                 merged.scores.update(part.scores)
-            merged.spans += [sp for sp in hints.spans if sp[2] in _ENTITY_LABELS and ps <= sp[0] and sp[1] <= pe
-                             and not any(sp[0] < b and a < sp[1] for a, b in sent)]
+            inside = names[bisect_left(name_starts, ps):bisect_left(name_starts, pe)]
+            merged.spans += [sp for sp in inside if sp[1] <= pe and not any(sp[0] < b and a < sp[1] for a, b in sent)]
             out.append(merged)
         return out
 
