@@ -47,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--out", required=True)
     s.add_argument("--external")
     s.add_argument("--news-limit", type=int)
+    s.add_argument("--labeller", metavar="MODEL_DIR",
+                   help="label with this model instead of the rules (distillation); the rules still give the hints")
     d = sub.add_parser("data", help="windows and spans per label for each part (gold by split, silver, NER)")
     d.add_argument("--data", nargs="+", default=["annotations/gold"])
     d.add_argument("--silver", nargs="*", default=[])
@@ -97,18 +99,20 @@ def main(argv: list[str] | None = None) -> int:
 
         print(markdown(evaluate_ner(args.model, args.corpus, args.split, args.limit, args.external)))
     elif args.command == "silver":
-        print(json.dumps(write_silver(args.out, args.external, args.news_limit)))
+        print(json.dumps(write_silver(args.out, args.external, args.news_limit, args.labeller)))
     return 0
 
 
-def write_silver(out: str, external: str | None, news_limit: int | None) -> dict:
-    """Silver examples are slow to make (the rules run on every news item): make them once."""
+def write_silver(out: str, external: str | None, news_limit: int | None, labeller: str | None = None) -> dict:
+    """Silver examples are slow to make (the rules, or a teacher model, run on every news item): make them once."""
     from pipeline.export import write_atomic
+    from pipeline.extractor import Extractor
     from pipeline.learn.silver import silver_examples
 
-    rows = [json.dumps(ex, ensure_ascii=False) for ex in silver_examples(external, news_limit)]
+    teacher = Extractor(extractor="model", model=labeller) if labeller else None
+    rows = [json.dumps(ex, ensure_ascii=False) for ex in silver_examples(external, news_limit, labeller=teacher)]
     write_atomic(out, "\n".join(rows) + "\n")
-    return {"examples": len(rows), "out": out}
+    return {"examples": len(rows), "out": out, "labeller": teacher.name if teacher else "rules"}
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ components. Components only read what earlier components left on the Doc.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import spacy
@@ -28,6 +29,7 @@ for _name in ("view", "layouts", "articles"):
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=None)
 
+_WHITESPACE = re.compile(r"\s")
 COMPONENTS = ["baozhi_articles", "baozhi_facts", "baozhi_directives", "baozhi_entities", "baozhi_checks"]
 MODEL_COMPONENTS = ["baozhi_articles", "baozhi_model", "baozhi_checks"]
 
@@ -47,7 +49,7 @@ def _spans(doc: Doc, key: str, ranges: list[tuple[int, int, str]]) -> None:
 
 @Language.component("baozhi_articles")
 def articles_component(doc: Doc) -> Doc:
-    layouts = segment(doc.text)
+    layouts = segment(doc._.view.text)  # the Doc's text; spaCy's `doc.text` rebuilds it token by token
     doc._.layouts = layouts
     doc._.articles = [to_article(lay, doc._.view) for lay in layouts]
     _spans(doc, "articles", [(lay.lines[0].start, lay.lines[-1].end, "ARTICLE") for lay in layouts if lay.lines])
@@ -151,8 +153,16 @@ def make_doc(nlp: Language, text: str) -> Doc:
     words: list[str] = []
     spaces: list[bool] = []
     lines = text.split("\n")
+    chars = getattr(nlp.tokenizer, "segmenter", None) == "char"
     for i, line in enumerate(lines):
-        if line:
+        if chars and line and not _WHITESPACE.search(line):  # spaCy's char segmenter, without a Doc per line
+            words += line
+            spaces += [False] * len(line)
+        elif chars and line:
+            line_words, line_spaces = spacy.util.get_words_and_spaces(list(line), line)
+            words += line_words
+            spaces += line_spaces
+        elif line:
             for token in nlp.tokenizer(line):
                 words.append(token.text)
                 spaces.append(bool(token.whitespace_))
@@ -162,9 +172,8 @@ def make_doc(nlp: Language, text: str) -> Doc:
             else:
                 words.append("\n")
                 spaces.append(False)
-    doc = Doc(nlp.vocab, words=words, spaces=spaces)
-    assert doc.text == text
-    return doc
+    assert "".join(w + " " * s for w, s in zip(words, spaces, strict=True)) == text
+    return Doc(nlp.vocab, words=words, spaces=spaces)
 
 
 def make_nlp(segmenter: str = "jieba", pkuseg_model: str | None = None, model: str | None = None,

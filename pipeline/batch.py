@@ -70,7 +70,7 @@ def extractor_name(config: Config) -> str:
     if config.extractor == "rules" or (config.extractor is None and not config.model
                                        and not (DEFAULT_MODEL / "config.json").exists()):
         return EXTRACTOR_NAME
-    return model_version(config.model or DEFAULT_MODEL)
+    return model_version(config.model or DEFAULT_MODEL, config.quantize)
 
 
 @dataclass
@@ -363,6 +363,8 @@ def run_batch(inputs: list[str], out: str | Path, *, workers: int = 1, engine: s
     digest, total = fingerprint(iter_pages(inputs, pattern))
     plan = {"fingerprint": digest, "pages": total, "chunk_size": chunk_size, "pattern": pattern,
             "segmenter": config.segmenter, "pkuseg_model": config.pkuseg_model, "extractor": extractor_name(config)}
+    if plan["extractor"].startswith("model:"):  # what the model reads changes its output too
+        plan["triage"] = config.triage
     manifest_path = out / "manifest.json"
     if manifest_path.exists():
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))

@@ -175,7 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--extractor", choices=["model", "rules"],
                        help="model (a fine-tuned model; the default when models/default exists) or rules (the baseline)")
         p.add_argument("--model", help="model directory to load instead of models/default (implies --extractor model)")
-        p.add_argument("--quantize", action="store_true", help="int8 dynamic quantisation of the model's linear layers")
+        p.add_argument("--quantize", action="store_true",
+                       help="int8 dynamic quantisation of the model's encoder (faster; results depend on batching)")
         p.add_argument("--triage", choices=["sentence", "paragraph", "none"], default="sentence",
                        help="what the model skips when it holds no number or cue (default: sentences; "
                             "none: the model reads everything)")

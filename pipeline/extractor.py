@@ -14,12 +14,12 @@ EXTRACTOR_NAME = "rules-1.0"
 DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "default"
 
 
-def model_version(path: str | Path) -> str:
-    """`model:<dir name>@<first 12 hex of the weights' sha256>`: which model produced an output."""
+def model_version(path: str | Path, quantize: bool = False) -> str:
+    """`model:<dir name>@<first 12 hex of the weights' sha256>[+int8]`: which model produced an output."""
     path = Path(path)
     weights = path / "model.safetensors"
     digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:12] if weights.exists() else "unknown"
-    return f"model:{path.name}@{digest}"
+    return f"model:{path.name}@{digest}" + ("+int8" if quantize else "")
 
 
 class Extractor:
@@ -28,7 +28,9 @@ class Extractor:
     `extractor="model"` (the default when `models/default` exists) runs a fine-tuned model for
     facts, directives and entities; `"rules"` runs the rule baseline. By default sentences without
     numbers or cues keep the rules' entities; `triage="paragraph"` sends paragraphs whole,
-    `"none"` sends every paragraph."""
+    `"none"` sends every paragraph. `quantize=True` runs the model's encoder in int8 (dynamic
+    quantisation: faster, but each batch's activation range sets the scale, so a window's tags
+    can depend on the windows batched with it)."""
 
     def __init__(self, segmenter: str | None = None, pkuseg_model: str | None = None, extractor: str | None = None,
                  model: str | Path | None = None, quantize: bool = False, triage: str = "sentence"):
@@ -40,7 +42,7 @@ class Extractor:
             model = Path(model or DEFAULT_MODEL)
             if not (model / "config.json").exists():
                 raise OSError(f"{model}: no model there (config.json missing); train one with train.py finetune")
-            self.name = model_version(model)
+            self.name = model_version(model, quantize)
         else:
             model, self.name = None, EXTRACTOR_NAME
         # The model reads characters, so by default its Doc needs no word segmentation (jieba would

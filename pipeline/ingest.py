@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -154,20 +155,24 @@ def view_char(ch: str) -> str:
     return _ASCII_BRACKETS.get(out, out)
 
 
+# view_char as a str.translate table (characters it leaves alone are not in it)
+_VIEW_TABLE = {code: view_char(chr(code)) for code in [*range(0xFF01, 0xFF5F), 0x3000, ord("("), ord(")")]
+               if view_char(chr(code)) != chr(code)}
+
+
 def normalize_view(original: str, simplify: bool) -> TextView:
     """The extractor's copy: full-width digits/letters/% folded, `(`/`)` unified to the
     full-width forms, CR removed from line ends, optionally traditional → simplified."""
-    chars: list[str] = []
-    index: list[int] = []
-    for i, ch in enumerate(original):
-        if ch == "\r":
-            continue
-        chars.append(view_char(ch))
-        index.append(i)
-    text = "".join(chars)
+    kept = original.replace("\r", "")
+    index = list(range(len(original))) if len(kept) == len(original) else \
+        [i for i, ch in enumerate(original) if ch != "\r"]
+    text = kept.translate(_VIEW_TABLE)
     if simplify:
         text = to_simplified(text)
     return TextView(original=original, text=text, index=index)
+
+
+_HAN = re.compile("[\u4e00-\u9fff]")
 
 
 @lru_cache(maxsize=1)
@@ -186,12 +191,18 @@ def to_simplified(text: str) -> str:
     return "".join(c2 if len(c2 := conv.convert(c)) == 1 else c for c in text)
 
 
+@lru_cache(maxsize=65536)
+def _simplified_char(ch: str) -> str:
+    return _t2s().convert(ch)
+
+
 def looks_traditional(text: str, sample_size: int = 600) -> bool:
     """More than 5 % of a sample of the page's Chinese characters (spread over the whole page)
-    change under traditional → simplified conversion."""
-    han = [ch for ch in text if "\u4e00" <= ch <= "\u9fff"]
-    sample = "".join(han[:: max(1, len(han) // sample_size)][:sample_size])
+    change under traditional → simplified conversion, character by character (the sample's
+    characters are not neighbours, so phrases mean nothing there; cached, it costs no conversion)."""
+    han = _HAN.findall(text)
+    sample = han[:: max(1, len(han) // sample_size)][:sample_size]
     if not sample:
         return False
-    changed = sum(1 for a, b in zip(sample, _t2s().convert(sample), strict=False) if a != b)
+    changed = sum(1 for ch in sample if _simplified_char(ch) != ch)
     return changed / len(sample) > 0.05

@@ -35,3 +35,13 @@ def test_pkuseg_with_a_locally_trained_model(tmp_path):
     result = extractor.extract_text(PAGE, Source("<t>", "0" * 64, "utf-8", "test"))
     assert str(result.articles[0].facts[0].change.number) == "5.6"
     assert result.articles[0].directives[0].cue == "会议强调"
+
+
+def test_char_documents_are_what_spacys_char_segmenter_makes():
+    """make_doc skips building a Doc per line for the char segmenter; the tokens must not change."""
+    nlp = make_nlp("char")
+    text = "第一行 ABC  5G\n\n  \n第二行\u3000，１２３ \n末"
+    fast = make_doc(nlp, text)
+    by_line = [t.text_with_ws for line in text.split("\n") if line for t in nlp.tokenizer(line)]
+    assert fast.text == text
+    assert [t.text_with_ws for t in fast if t.text != "\n" and not t.text.endswith("\n")] == by_line

@@ -145,3 +145,18 @@ def test_jsonl_archive_with_metadata_and_a_bad_record(tmp_path):
     arts = tables(out)["articles"]
     assert [(a["page_id"], a["paper"], a["page"]) for a in arts] == [("p0", "wanbao", 1), ("p1", "wanbao", 2),
                                                                      ("p2", "wanbao", 3)]
+
+
+def test_a_run_cannot_be_resumed_with_other_model_settings(tmp_path):
+    """Triage changes the model's output: it is part of the run's plan (as int8 is of the model's name)."""
+    from pipeline.batch import BatchError
+
+    archive = make_archive(tmp_path / "in", 2)
+    out = tmp_path / "out"
+    run_batch([str(archive)], out, pattern=PATTERN, quiet=True, config=Config(extractor="model", triage="paragraph"))
+    plan = json.loads((out / "manifest.json").read_text())["plan"]
+    assert plan["triage"] == "paragraph" and not plan["extractor"].endswith("+int8")
+    with pytest.raises(BatchError):
+        run_batch([str(archive)], out, pattern=PATTERN, quiet=True, resume=True, config=Config(extractor="model"))
+    rules = run_batch([str(archive)], tmp_path / "rules", pattern=PATTERN, quiet=True, config=Config(extractor="rules"))
+    assert rules.failed == 0 and "triage" not in json.loads((tmp_path / "rules" / "manifest.json").read_text())["plan"]

@@ -64,3 +64,10 @@ def test_view_maps_every_character_back(original, simplify):
     assert "\r" not in view.text
     if not simplify:
         assert view.text == "".join(view_char(original[i]) for i in view.index)
+
+
+@given(st.text(alphabet=st.sampled_from(list("()（），：；！？%５Ａｚ＃\u3000\r\n 年12a")) | st.characters(), max_size=60))
+def test_view_is_the_per_character_fold_without_carriage_returns(text):
+    view = normalize_view(text, simplify=False)
+    assert view.index == [i for i, ch in enumerate(text) if ch != "\r"]
+    assert view.text == "".join(view_char(text[i]) for i in view.index)

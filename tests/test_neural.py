@@ -187,3 +187,43 @@ def test_tags_do_not_depend_on_how_windows_are_batched(seed_path, monkeypatch):
     by_length = [t.spans for t in extractor.tag_all(text, paragraphs, hints)]
     monkeypatch.setattr(neural, "_length_batches", lambda windows, size: [[w] for w in windows])  # text order
     assert [t.spans for t in extractor.tag_all(text, paragraphs, hints)] == by_length
+
+
+@needs_default
+def test_window_encoding_equals_the_tokenizer_on_the_characters():
+    """`encode` asks the tokenizer once per distinct character; ids, padding and each token's
+    character must be what the tokenizer gives on the window's characters as words."""
+    from pipeline.extract.neural import NeuralExtractor
+    from pipeline.learn.data import page_view, windows
+
+    extractor = NeuralExtractor(DEFAULT)
+    raw = (ROOT / "corpora" / "pages" / "software_2023q3.txt").read_bytes().decode("utf-8-sig")
+    text = page_view(raw).text + "\n5G  网络 ① ﬁé\u3000ＡＢ\t终"
+    batch = [(0, s, e) for s, e in windows(text)][-12:]
+    expected = extractor.tokenizer([list(text[s:e]) for _, s, e in batch], is_split_into_words=True, padding=True,
+                                   truncation=True, max_length=130, return_tensors="pt")
+    enc, rows = extractor.encode(text, batch)
+    assert (enc["input_ids"] == expected["input_ids"]).all() and (enc["attention_mask"] == expected["attention_mask"]).all()
+    for row, (_, s, _e) in enumerate(batch):
+        word_ids = np.array([-1 if w is None else w for w in expected.word_ids(row)])
+        tokens = np.flatnonzero(word_ids >= 0)
+        assert rows[row][0].tolist() == tokens.tolist() and rows[row][1].tolist() == (s + word_ids[tokens]).tolist()
+
+
+@needs_default
+def test_int8_model_is_named_as_such_and_keeps_fact_and_directive_scores():
+    import warnings
+
+    from pipeline.extractor import Extractor
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        int8 = Extractor(quantize=True)
+    assert not caught, [str(w.message) for w in caught]  # nothing on a CLI's stderr
+    assert int8.name.startswith("model:default@") and int8.name.endswith("+int8")
+    fp32 = Extractor()
+    assert not fp32.name.endswith("+int8")
+    for page in ("software_2023q3", "meeting_industry_2024"):
+        a, b = _scores(int8, GOLD / f"{page}.json"), _scores(fp32, GOLD / f"{page}.json")
+        assert [a[k] for k in ("facts_strict", "facts_lenient", "directives")] == \
+            [b[k] for k in ("facts_strict", "facts_lenient", "directives")]

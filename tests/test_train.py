@@ -5,6 +5,8 @@ import json
 
 import pytest
 from conftest import GOLD, PAGES
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.export import validate
 from pipeline.learn.data import load_standoff, page_view, windows
@@ -163,3 +165,102 @@ def test_encoder_can_be_cut_to_its_first_layers(tmp_path):
     assert len(model.encoder.encoder.layer) == 2 and model.config.encoder["num_hidden_layers"] == 2
     for kept, pretrained in zip(model.encoder.encoder.layer, base.encoder.layer[:2], strict=True):
         assert torch.equal(kept.output.dense.weight, pretrained.output.dense.weight)
+
+
+def test_a_trained_model_is_cut_into_a_smaller_student(tmp_path):
+    """`finetune --base-model MODEL_DIR --encoder-layers N` starts a student from a trained model's
+    first layers, heads and hint embeddings; the saved student reloads with N layers."""
+    import torch
+    from transformers import BertConfig
+
+    from pipeline.learn.network import ExtractorConfig, ExtractorModel
+
+    encoder = BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=3, num_attention_heads=2,
+                         intermediate_size=32).to_dict()
+    teacher = ExtractorModel(ExtractorConfig(encoder=encoder))
+    teacher.save_pretrained(tmp_path / "teacher")
+    student = ExtractorModel.from_encoder(str(tmp_path / "teacher"), encoder_layers=2)
+    assert len(student.encoder.encoder.layer) == 2
+    assert torch.equal(student.heads["fact"].weight, teacher.heads["fact"].weight)
+    assert torch.equal(student.encoder.encoder.layer[1].output.dense.weight,
+                       teacher.encoder.encoder.layer[1].output.dense.weight)
+    student.save_pretrained(tmp_path / "student")
+    assert len(ExtractorModel.load(str(tmp_path / "student")).encoder.encoder.layer) == 2
+
+    pruned = ExtractorModel.from_encoder(str(tmp_path / "student"), ffn_size=8).eval()
+    inner, outer = teacher.encoder.encoder.layer[0].intermediate.dense, teacher.encoder.encoder.layer[0].output.dense
+    strongest = (inner.weight.norm(dim=1) * outer.weight.norm(dim=0)).topk(8).indices.sort().values
+    assert torch.equal(pruned.encoder.encoder.layer[0].intermediate.dense.weight, inner.weight[strongest])
+    assert torch.equal(pruned.encoder.encoder.layer[0].output.dense.weight, outer.weight[:, strongest])
+    pruned.save_pretrained(tmp_path / "pruned")
+    reloaded = ExtractorModel.load(str(tmp_path / "pruned"))
+    assert reloaded.config.encoder["intermediate_size"] == 8
+    ids = torch.randint(5, 50, (2, 7))
+    with torch.no_grad():
+        assert torch.allclose(reloaded(input_ids=ids).logits[0], pruned(input_ids=ids).logits[0])
+
+
+def test_teacher_silver_takes_labels_from_the_teacher_and_hints_from_the_rules():
+    from pipeline.extractor import Extractor
+    from pipeline.learn.data import prediction_examples
+    from pipeline.learn.silver import RULE_LAYERS
+
+    text = (PAGES / "software_2023q3.txt").read_bytes().decode("utf-8-sig")
+    rules = page_to_json(Extractor(extractor="rules").extract_text(text, _source()))
+    teacher = json.loads(json.dumps(rules))
+    for article in teacher["articles"]:
+        article["facts"] = article["facts"][:1]  # a teacher that disagrees with the rules
+    rows = list(prediction_examples("p", teacher, text, RULE_LAYERS, "train", hints_json=rules))
+    labels = [s["label"] for r in rows for s in r["spans"]]
+    hinted = [s["label"] for r in rows for s in r["hint_spans"]]
+    assert labels.count("VALUE") <= len(teacher["articles"]) < hinted.count("VALUE")
+    assert "PER" not in labels and "PER" in hinted  # entities are hints, never silver labels
+    same = list(prediction_examples("p", rules, text, RULE_LAYERS, "train"))
+    assert [r["hint_spans"] for r in same] == [r["hint_spans"] for r in rows]
+
+
+def _source():
+    from pipeline.model import Source
+
+    return Source("p", "", "utf-8", "test")
+
+
+def test_relation_scores_by_parts_equal_the_mlp_on_the_concatenation():
+    """`score_flat` applies the relation MLP's first layer by parts (each span projected once);
+    it must be the MLP of the concatenated features, pair by pair and with padding rows."""
+    import torch
+    from transformers import BertConfig
+
+    from pipeline.learn.network import ExtractorConfig, ExtractorModel, bucket
+
+    torch.manual_seed(0)
+    encoder = BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                         intermediate_size=32).to_dict()
+    model = ExtractorModel(ExtractorConfig(encoder=encoder)).eval()
+    hidden = torch.randn(3, 12, 16)
+    pairs = torch.tensor([[[0, 2, 3, 5, 1, 1], [3, 5, 0, 2, 2, 0]], [[4, 9, 1, 2, 0, 0], [0, 1, 0, 1, 0, 0]],
+                          [[7, 8, 7, 8, 3, 1], [2, 11, 5, 6, 1, 0]]])
+    with torch.no_grad():
+        scores = model.score_pairs(hidden, pairs)
+        for b in range(3):
+            for p in range(2):
+                hs, he, ts, te, kind, hinted = pairs[b, p].tolist()
+                head, tail = hidden[b, hs:he].mean(0), hidden[b, ts:te].mean(0)
+                features = torch.cat([head, tail, head * tail, model.distance(bucket(torch.tensor(ts - hs))),
+                                      model.relation_type(torch.tensor(kind)), model.relation_hint(torch.tensor(hinted))])
+                assert torch.allclose(scores[b, p], model.relation(features).squeeze(), atol=1e-5)
+
+
+_SPAN_LABELS = ["METRIC", "VALUE", "CHANGE", "PERIOD", "SCOPE", "BASIS", "VERB", "OBJECT", "DIRECTIVE", "PER"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 400), st.integers(1, 9), st.sampled_from(_SPAN_LABELS)), max_size=70))
+def test_candidate_pairs_are_every_typed_pair_within_reach(raw):
+    """The vectorised pair finder against its definition, a double loop over heads and tails."""
+    from pipeline.learn.features import MAX_PAIRS, RELATION_INDEX, WINDOW, candidate_pairs
+
+    spans = [(start, start + length, label) for start, length, label in raw]
+    expected = [(i, j, RELATION_INDEX[(h[2], t[2])]) for i, h in enumerate(spans) for j, t in enumerate(spans)
+                if i != j and (h[2], t[2]) in RELATION_INDEX and abs(t[0] - h[0]) <= WINDOW][:MAX_PAIRS]
+    assert candidate_pairs(spans) == expected

@@ -186,7 +186,10 @@ class FactExtractor:
         m = SCOPE.match(text, pos)
         if m:
             return pos, m.end()
-        first = first_word(text[pos:pos + 12])
+        head = text[pos:pos + 12]
+        if not any(is_place(head[:k]) for k in range(2, len(head) + 1)):
+            return None  # jieba's first word is one of these prefixes: no need to segment
+        first = first_word(head)
         if len(first) >= 2 and is_place(first) and not METRIC_HEAD.search(first):
             end = pos + len(first)
             suffix = re.match(r"(?:省|市|地区|自治区)", text[end:])

@@ -13,6 +13,7 @@ rate/level reading come with it.
 from __future__ import annotations
 
 import re
+import warnings
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -35,6 +36,7 @@ _BOUNDARY = re.compile(r"[。！？；\n]")
 _SENTENCE = re.compile(r"[^。！？；]*(?:[。！？；”’）)]+|$)")
 _NEEDS_MODEL = re.compile(r"[0-9%]|[一二三四五六七八九十两百千万亿]+(?:个|倍|成|亿|万|百分点)|持平")
 _ENTITY_LABELS = ("PER", "LOC", "ORG")
+MAX_TOKENS = 130  # a window's 126 characters and the special tokens
 TRIAGE = ("sentence", "paragraph", "none")  # what the model skips: sentences, paragraphs, nothing
 
 
@@ -90,8 +92,11 @@ class NeuralExtractor:
             raise OSError(f"{path}: not a baozhi model directory (no config.json)")
         self.tokenizer = load_tokenizer(self.path)
         self.model = ExtractorModel.load(str(self.path))
-        if quantize:
-            self.model = torch.ao.quantization.quantize_dynamic(self.model, {torch.nn.Linear}, dtype=torch.qint8)
+        if quantize:  # the encoder's linear layers (most of the arithmetic); the small heads stay float
+            with warnings.catch_warnings():  # torch marks eager-mode quantisation deprecated; it is what runs here
+                warnings.simplefilter("ignore")
+                self.model.encoder = torch.ao.quantization.quantize_dynamic(self.model.encoder, {torch.nn.Linear},
+                                                                            dtype=torch.qint8)
         self.config = self.model.config
         self.batch_size = batch_size
         self.threshold = threshold
@@ -100,6 +105,34 @@ class NeuralExtractor:
         self.triage = triage
         self.layer_tags = self.config.layer_tags
         self.fact_index = list(self.layer_tags).index("fact") if "fact" in self.layer_tags else None
+        self._char_ids: dict[str, list[int]] = {}
+        probe = self.tokenizer(["a"], is_split_into_words=True)  # where the special tokens go
+        words = [k for k, w in enumerate(probe.word_ids()) if w is not None]
+        self._prefix, self._suffix = probe["input_ids"][:words[0]], probe["input_ids"][words[-1] + 1:]
+
+    def encode(self, text: str, windows: list[tuple[int, int, int]]) -> tuple[dict, list]:
+        """The tokenizer's input ids for windows (paragraph, start, end) of `text`, one character a
+        word, with each token's character position. The same ids as calling the tokenizer on the
+        window's characters, but it is asked once per distinct character (its per-call cost was a
+        tenth of a page's time)."""
+        budget = MAX_TOKENS - len(self._prefix) - len(self._suffix)
+        sequences, rows = [], []
+        for _, s, e in windows:
+            ids, positions = [], []
+            for pos in range(s, e):
+                char_ids = self._char_ids.get(text[pos])
+                if char_ids is None:
+                    char_ids = self._char_ids[text[pos]] = self.tokenizer(
+                        [text[pos]], is_split_into_words=True, add_special_tokens=False)["input_ids"]
+                ids += char_ids
+                positions += [pos] * len(char_ids)
+            ids, positions = ids[:budget], positions[:budget]
+            sequences.append(self._prefix + ids + self._suffix)
+            rows.append((np.arange(len(self._prefix), len(self._prefix) + len(ids)), np.array(positions, dtype=np.int64)))
+        width, pad = max(map(len, sequences)), self.tokenizer.pad_token_id or 0
+        input_ids = torch.tensor([q + [pad] * (width - len(q)) for q in sequences])
+        attention_mask = torch.tensor([[1] * len(q) + [0] * (width - len(q)) for q in sequences])
+        return {"input_ids": input_ids, "attention_mask": attention_mask}, rows
 
     # -- tagging ---------------------------------------------------------------------------
     def tag(self, text: str, paragraphs: list[tuple[int, int]], hints: RuleHints | None = None) -> list[Tagged]:
@@ -157,13 +190,7 @@ class NeuralExtractor:
         batches = []
         with torch.inference_mode():
             for batch in _length_batches(wins, self.batch_size):
-                enc = self.tokenizer([list(text[s:e]) for _, s, e in batch], is_split_into_words=True, padding=True,
-                                     truncation=True, max_length=130, return_tensors="pt")
-                rows = []
-                for row, (_, s, _e) in enumerate(batch):
-                    word_ids = np.array([-1 if w is None else w for w in enc.word_ids(row)], dtype=np.int64)
-                    tokens = np.flatnonzero(word_ids >= 0)
-                    rows.append((tokens, s + word_ids[tokens]))
+                enc, rows = self.encode(text, batch)
                 hint_ids = None
                 if hint_array is not None:
                     hint_ids = torch.zeros((*enc["input_ids"].shape, len(self.layer_tags)), dtype=torch.long)
@@ -201,7 +228,8 @@ class NeuralExtractor:
         so a span never splits a number."""
         names = self.layer_tags["fact"]
         columns = {label: [i for i, n in enumerate(names) if n[2:] == label] for label in ("VALUE", "CHANGE")}
-        numeric = np.array(columns["VALUE"] + columns["CHANGE"])
+        numeric = np.zeros(len(names), dtype=bool)
+        numeric[columns["VALUE"] + columns["CHANGE"]] = True
         for m in QUANTITY.finditer(text, start, end):
             lead = _DIRECTION_BEFORE.search(text, max(start, m.start() - 5), m.start())
             region = np.arange(lead.start() if lead else m.start(), m.end()) - lo
@@ -212,7 +240,7 @@ class NeuralExtractor:
             score = {"VALUE": summed[columns["VALUE"]].sum(), "CHANGE": summed[columns["CHANGE"]].sum()}
             score["O"] = summed.sum() - score["VALUE"] - score["CHANGE"]
             choice = max(score, key=score.get)
-            tags[region[np.isin(tags[region], numeric)]] = 0
+            tags[region[numeric[tags[region]]]] = 0
             if choice == "O":
                 continue
             span = region if choice == "CHANGE" else region[region >= m.start() - lo]
@@ -221,33 +249,42 @@ class NeuralExtractor:
                 tags[span[1:]] = names.index(f"I-{choice}")
 
     def _relations(self, batches, tagged: list[Tagged], hints: RuleHints | None) -> None:
-        """Scores every typed pair of predicted spans inside a window, one model call per batch."""
-        from ..learn.features import candidate_pairs, char_span_tokens
+        """Scores every typed pair of predicted spans inside a window, in one model call for all
+        windows (their hidden states stacked, padded to the longest)."""
+        from ..learn.features import pair_arrays
 
-        for batch, rows, hidden in batches:
-            pairs, keys = [], []
-            for (p, s, e), (tokens, positions) in zip(batch, rows, strict=True):
-                c2t = dict(zip(positions.tolist(), tokens.tolist(), strict=True))
-                spans = [sp for sp in tagged[p].spans if sp[0] >= s and sp[1] <= e]
-                row_pairs, row_keys = [], []
-                token_spans = [char_span_tokens(c2t, sp[0], sp[1]) for sp in spans]
-                for i, j, kind in candidate_pairs(spans):
-                    hi, ti = token_spans[i], token_spans[j]
-                    if hi and ti:
-                        hinted = int(hints is not None and (spans[i], spans[j]) in hints.relations)
-                        row_pairs.append([*hi, *ti, kind, hinted])
-                        row_keys.append((p, spans[i], spans[j]))
-                pairs.append(row_pairs)
-                keys.append(row_keys)
-            width = max(map(len, pairs))
-            if not width:
+        related = hints.relations if hints is not None else set()
+        columns, keys = [], []
+        windows = [(window, row) for batch, rows, _ in batches for window, row in zip(batch, rows, strict=True)]
+        for n, ((p, s, e), (tokens, positions)) in enumerate(windows):
+            spans = [sp for sp in tagged[p].spans if sp[0] >= s and sp[1] <= e]
+            if len(spans) < 2 or not len(tokens):
                 continue
-            padded = torch.tensor([r + [[0, 1, 0, 1, 0, 0]] * (width - len(r)) for r in pairs], dtype=torch.long)
-            with torch.inference_mode():
-                probs = torch.sigmoid(self.model.score_pairs(hidden, padded)).tolist()
-            for row_keys, row_probs in zip(keys, probs, strict=True):
-                for (p, head, tail), prob in zip(row_keys, row_probs, strict=False):
-                    tagged[p].scores[(head, tail)] = max(prob, tagged[p].scores.get((head, tail), 0.0))
+            heads, tails, kinds = pair_arrays(spans)
+            # a span's tokens: from its first character that has one to its last
+            bounds = np.array([sp[:2] for sp in spans])
+            first, last = np.searchsorted(positions, bounds[:, 0]), np.searchsorted(positions, bounds[:, 1])
+            keep = (last > first)[heads] & (last > first)[tails]
+            heads, tails, kinds = heads[keep], tails[keep], kinds[keep]
+            if not len(heads):
+                continue
+            starts, ends = tokens[np.minimum(first, len(tokens) - 1)], tokens[np.maximum(last - 1, 0)] + 1
+            pairs = list(zip(heads.tolist(), tails.tolist(), strict=True))
+            hinted = [(spans[i], spans[j]) in related for i, j in pairs] if related else np.zeros(len(pairs))
+            columns.append(np.column_stack([np.full(len(pairs), n), starts[heads], ends[heads], starts[tails],
+                                            ends[tails], kinds, hinted]).astype(np.int64))
+            keys.append((tagged[p].scores, spans, pairs))
+        if not columns:
+            return
+        width = max(hidden.size(1) for _, _, hidden in batches)
+        hidden = torch.cat([torch.nn.functional.pad(h, (0, 0, 0, width - h.size(1))) for _, _, h in batches])
+        flat = torch.from_numpy(np.concatenate(columns))
+        with torch.inference_mode():
+            probs = iter(torch.sigmoid(self.model.score_flat(hidden, flat[:, 0], flat[:, 1:])).tolist())
+        for scores, spans, pairs in keys:
+            for (i, j), prob in zip(pairs, probs, strict=False):
+                key = (spans[i], spans[j])
+                scores[key] = max(prob, scores.get(key, 0.0))
 
     # -- assembly --------------------------------------------------------------------------
     def articles(self, view: TextView, articles: list[list[tuple[int, int]]], hints: RuleHints | None = None

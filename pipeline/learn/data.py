@@ -189,14 +189,14 @@ def gold_examples(paths: Iterable[str | Path], repo: str | Path | None = None, s
 
 
 def prediction_examples(doc_id: str, page_json: dict, original: str, layers: Iterable[str], split: str,
-                        source: str = "silver") -> Iterator[dict]:
-    """A page as the rules predicted it → examples (silver labels for the given layers; the
-    prediction on every layer is also the example's hints)."""
+                        source: str = "silver", hints_json: dict | None = None) -> Iterator[dict]:
+    """A page as a system predicted it → examples (silver labels for the given layers). The hints
+    are the rules' output, `hints_json`, or the prediction itself when the rules made it."""
     view = page_view(original)
-    hint_spans, hint_relations = layer_spans(flatten_articles(page_json), view)
-    spans = [s for s in hint_spans if LABEL_LAYER[s[2]] in set(layers)]
-    yield from document_examples(doc_id, view.text, spans, hint_relations, layers, source, split,
-                                 (hint_spans, hint_relations))
+    spans, relations = layer_spans(flatten_articles(page_json), view)
+    hints = layer_spans(flatten_articles(hints_json), view) if hints_json is not None else (spans, relations)
+    spans = [s for s in spans if LABEL_LAYER[s[2]] in set(layers)]
+    yield from document_examples(doc_id, view.text, spans, relations, layers, source, split, hints)
 
 
 def to_dataset(examples: Iterable[dict]) -> DatasetDict:

@@ -8,6 +8,7 @@ entity head that a sentence has no names, and NER sentences never teach the fact
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from .data import WINDOW
@@ -31,15 +32,30 @@ def char_span_tokens(char_to_token: dict[int, int], start: int, end: int) -> tup
     return first, last + 1
 
 
+_LABEL_IDS = {label: i for i, label in enumerate(sorted({label for pair in RELATIONS for label in pair}))}
+_KIND = np.full((len(_LABEL_IDS) + 1,) * 2, -1)  # (head label, tail label) → relation type; the last row: others
+for (_head, _tail), _kind in RELATION_INDEX.items():
+    _KIND[_LABEL_IDS[_head], _LABEL_IDS[_tail]] = _kind
+
+
+def pair_arrays(spans: list[tuple[int, int, str]], max_distance: int = WINDOW) -> tuple[np.ndarray, ...]:
+    """Head indices, tail indices and relation types of every typed pair of spans within reach,
+    heads in span order, then tails (at most MAX_PAIRS)."""
+    labels = np.array([_LABEL_IDS.get(label, -1) for _, _, label in spans], dtype=np.int64)
+    starts = np.array([start for start, _, _ in spans], dtype=np.int64)
+    kinds = _KIND[labels[:, None], labels[None, :]]
+    reach = (kinds >= 0) & (np.abs(starts[:, None] - starts[None, :]) <= max_distance)
+    np.fill_diagonal(reach, False)
+    heads, tails = np.nonzero(reach)
+    heads, tails = heads[:MAX_PAIRS], tails[:MAX_PAIRS]
+    return heads, tails, kinds[heads, tails]
+
+
 def candidate_pairs(spans: list[tuple[int, int, str]], max_distance: int = WINDOW) -> list[tuple[int, int, int]]:
     """(head index, tail index, relation type) for every typed pair within reach."""
-    out = []
-    for i, (hs, _, hl) in enumerate(spans):
-        for j, (ts, _, tl) in enumerate(spans):
-            kind = RELATION_INDEX.get((hl, tl))
-            if i != j and kind is not None and abs(ts - hs) <= max_distance:
-                out.append((i, j, kind))
-    return out[:MAX_PAIRS]
+    if len(spans) < 2:
+        return []
+    return list(zip(*(a.tolist() for a in pair_arrays(spans, max_distance)), strict=True))
 
 
 def featurize(example: dict, tokenizer) -> dict:

@@ -43,6 +43,7 @@ class FinetuneConfig:
     hint_dropout: float = 0.2  # share of training windows whose hints are hidden
     correction_weight: float = 1.0  # loss weight of tokens/pairs where gold and the rules disagree
     encoder_layers: int = 0  # keep only the base encoder's first N layers (0: all): a faster model
+    ffn_size: int = 0  # prune a baozhi base model's feed-forward layers to N units (0: keep them)
 
 
 LABEL_NAMES = [f"labels_{layer}" for layer in LAYERS] + ["relation_labels"]
@@ -139,7 +140,8 @@ def finetune(base_model: str, data: list[str], out: str | Path, silver: list[str
     train = concatenate_datasets([p for p in train_parts if p is not None]).shuffle(seed=config.seed)
     dev_parts = [corpus[k] for k in ("gold_dev", "silver_dev", "ner_dev") if corpus[k] is not None]
     dev = concatenate_datasets(dev_parts) if dev_parts else None
-    model = ExtractorModel.from_encoder(base_model, encoder_layers=config.encoder_layers, use_hints=config.hints,
+    model = ExtractorModel.from_encoder(base_model, encoder_layers=config.encoder_layers, ffn_size=config.ffn_size,
+                                        use_hints=config.hints,
                                         hint_dropout=config.hint_dropout, correction_weight=config.correction_weight)
     args = TrainingArguments(
         output_dir=str(out / "checkpoints"), num_train_epochs=config.epochs, max_steps=config.max_steps,

@@ -98,8 +98,10 @@ class ExtractorModel(PreTrainedModel):
     def span_vectors(self, hidden: torch.Tensor, starts: torch.Tensor, ends: torch.Tensor,
                      rows: torch.Tensor) -> torch.Tensor:
         """Mean of token vectors over [start, end) for each (row, start, end), via prefix sums."""
-        prefix = torch.nn.functional.pad(hidden.cumsum(dim=1), (0, 0, 1, 0))
-        total = prefix[rows, ends] - prefix[rows, starts]
+        prefix = hidden.cumsum(dim=1)
+        upto_end = prefix[rows, (ends - 1).clamp(min=0)]
+        before_start = prefix[rows, (starts - 1).clamp(min=0)] * (starts > 0).unsqueeze(-1)
+        total = (upto_end - before_start) * (ends > starts).unsqueeze(-1)
         return total / (ends - starts).clamp(min=1).unsqueeze(-1).to(hidden.dtype)
 
     def score_pairs(self, hidden: torch.Tensor, pairs: torch.Tensor) -> torch.Tensor:
@@ -108,22 +110,40 @@ class ExtractorModel(PreTrainedModel):
         b, p, _ = pairs.shape
         if p == 0:
             return hidden.new_zeros((b, 0))
-        rows = torch.arange(b, device=hidden.device).unsqueeze(1).expand(b, p).reshape(-1)
-        flat = pairs.reshape(-1, 6).clamp(min=0)
-        head = self.span_vectors(hidden, flat[:, 0], flat[:, 1], rows)
-        tail = self.span_vectors(hidden, flat[:, 2], flat[:, 3], rows)
-        distance = self.distance(bucket(flat[:, 2] - flat[:, 0]))
-        kind = self.relation_type(flat[:, 4])
-        hinted = self.relation_hint(flat[:, 5] if self.config.use_hints else torch.zeros_like(flat[:, 5]))
-        return self.relation(torch.cat([head, tail, head * tail, distance, kind, hinted], dim=-1)).view(b, p)
+        rows = torch.arange(b, device=hidden.device).repeat_interleave(p)
+        return self.score_flat(hidden, rows, pairs.reshape(-1, 6)).view(b, p)
+
+    def score_flat(self, hidden: torch.Tensor, rows: torch.Tensor, pairs: torch.Tensor) -> torch.Tensor:
+        """(N,) rows of `hidden` and (N, 6) pairs → (N,) logits of the relation MLP on [head, tail,
+        head * tail, distance, type, hinted]. Its first layer is applied by parts, the same function
+        as on the concatenation, so that each distinct span (a span is in many pairs) is averaged and
+        projected once and the embeddings are projected as tables."""
+        flat = pairs.clamp(min=0)
+        n, width = len(flat), hidden.size(1) + 1
+        keys = torch.cat([(rows * width + flat[:, 0]) * width + flat[:, 1], (rows * width + flat[:, 2]) * width + flat[:, 3]])
+        unique, index = torch.unique(keys, return_inverse=True)
+        vectors = self.span_vectors(hidden, unique // width % width, unique % width, unique // (width * width))
+        first = self.relation[0]
+        size, dim = hidden.size(-1), self.config.relation_dim
+        w_head, w_tail, w_both, w_distance, w_kind, w_hint = first.weight.split([size] * 3 + [dim] * 3, dim=1)
+        head, tail = index[:n], index[n:]
+        hinted = flat[:, 5] if self.config.use_hints else torch.zeros_like(flat[:, 5])
+        pre = ((vectors @ w_head.T)[head] + (vectors @ w_tail.T)[tail] + (vectors[head] * vectors[tail]) @ w_both.T
+               + nn.functional.embedding(bucket(flat[:, 2] - flat[:, 0]), self.distance.weight @ w_distance.T)
+               + nn.functional.embedding(flat[:, 4], self.relation_type.weight @ w_kind.T)
+               + nn.functional.embedding(hinted, self.relation_hint.weight @ w_hint.T) + first.bias)
+        return self.relation[1:](pre).squeeze(-1)
 
     def embed(self, input_ids: torch.Tensor, hint_ids: torch.Tensor | None) -> torch.Tensor:
         """Character embeddings plus one embedding of the rules' tag per layer."""
         embeds = self.encoder.get_input_embeddings()(input_ids)
-        if self.hints is not None and hint_ids is not None:
-            for k, table in enumerate(self.hints):
-                embeds = embeds + table(hint_ids[..., k])
-        return embeds
+        if self.hints is None or hint_ids is None:
+            return embeds
+        # one lookup in the tables stacked: each layer's ids shifted past the tables before it
+        tables = torch.cat([table.weight for table in self.hints])
+        starts = torch.tensor([0] + [table.num_embeddings for table in self.hints][:-1], device=hint_ids.device).cumsum(0)
+        ids = (hint_ids + starts).reshape(-1, len(self.hints))
+        return embeds + nn.functional.embedding_bag(ids, tables, mode="sum").view(embeds.shape)
 
     def _weights(self, target: torch.Tensor, hinted: torch.Tensor | None) -> torch.Tensor:
         """1 per labelled item, `correction_weight` where the rules' hint disagrees with the label."""
@@ -145,7 +165,9 @@ class ExtractorModel(PreTrainedModel):
         embeds = self.embed(input_ids, hint_ids)
         hidden = self.encoder(inputs_embeds=embeds, attention_mask=attention_mask).last_hidden_state
         hidden = self.dropout(hidden)
-        logits = tuple(self.heads[layer](hidden) for layer in self.config.layers)
+        heads = [self.heads[layer] for layer in self.config.layers]  # one matrix product for all layers' tags
+        joint = nn.functional.linear(hidden, torch.cat([h.weight for h in heads]), torch.cat([h.bias for h in heads]))
+        logits = joint.split([h.out_features for h in heads], dim=-1)
         relation_logits = self.score_pairs(hidden, relation_pairs) if relation_pairs is not None else None
         loss = None
         if labels:
@@ -178,18 +200,50 @@ class ExtractorModel(PreTrainedModel):
         return model.eval()
 
     @classmethod
-    def from_encoder(cls, base: str, encoder_layers: int = 0, **config_kwargs) -> ExtractorModel:
+    def from_encoder(cls, base: str, encoder_layers: int = 0, ffn_size: int = 0, **config_kwargs) -> ExtractorModel:
         """A fresh extractor on a pretrained encoder (a local directory or a hub id), optionally cut
-        to its first `encoder_layers` layers (inference cost is linear in the depth); a baozhi
-        model directory is continued as it is (retraining a model on new annotations)."""
+        to its first `encoder_layers` layers (inference cost is linear in the depth). A baozhi
+        model directory is continued (retraining a model on new annotations), cut the same way and
+        its feed-forward layers pruned to their `ffn_size` most important units: the start of a
+        smaller, faster student."""
         if AutoConfig.from_pretrained(base).model_type == ExtractorConfig.model_type:
-            return cls.from_pretrained(base)
+            model = cls.from_pretrained(base)
+            if 0 < encoder_layers < model.encoder.config.num_hidden_layers:
+                model.encoder.encoder.layer = model.encoder.encoder.layer[:encoder_layers]
+                model._set_encoder_config(num_hidden_layers=encoder_layers)
+            if 0 < ffn_size < model.encoder.config.intermediate_size:
+                for layer in model.encoder.encoder.layer:
+                    layer.intermediate.dense, layer.output.dense = _prune_ffn(layer.intermediate.dense,
+                                                                              layer.output.dense, ffn_size)
+                model._set_encoder_config(intermediate_size=ffn_size)
+            return model
+        if ffn_size:
+            raise ValueError("--ffn-size prunes a trained baozhi model; a base encoder is used as it is")
         depth = {"num_hidden_layers": encoder_layers} if encoder_layers else {}
         encoder = AutoModel.from_pretrained(base, **depth)
         config = ExtractorConfig(encoder=encoder.config.to_dict(), **config_kwargs)
         model = cls(config)
         model.encoder.load_state_dict(encoder.state_dict(), strict=False)
         return model
+
+    def _set_encoder_config(self, **changes) -> None:
+        for key, value in changes.items():
+            setattr(self.encoder.config, key, value)
+        self.config.encoder = {**self.config.encoder, **changes}
+
+
+def _prune_ffn(inner: nn.Linear, outer: nn.Linear, size: int) -> tuple[nn.Linear, nn.Linear]:
+    """Keep the `size` feed-forward units with the largest |in-weights| x |out-weights| (a unit's
+    reach into the residual stream), in their original order."""
+    importance = inner.weight.norm(dim=1) * outer.weight.norm(dim=0)
+    keep = importance.topk(size).indices.sort().values
+    pruned_in, pruned_out = nn.Linear(inner.in_features, size), nn.Linear(size, outer.out_features)
+    with torch.no_grad():
+        pruned_in.weight.copy_(inner.weight[keep])
+        pruned_in.bias.copy_(inner.bias[keep])
+        pruned_out.weight.copy_(outer.weight[:, keep])
+        pruned_out.bias.copy_(outer.bias)
+    return pruned_in, pruned_out
 
 
 AutoConfig.register("baozhi-extractor", ExtractorConfig)
