@@ -198,7 +198,7 @@ def test_window_encoding_equals_the_tokenizer_on_the_characters():
 
     extractor = NeuralExtractor(DEFAULT)
     raw = (ROOT / "corpora" / "pages" / "software_2023q3.txt").read_bytes().decode("utf-8-sig")
-    text = page_view(raw).text + "\n5G  网络 ① ﬁé\u3000ＡＢ\t终"
+    text = page_view(raw).text + "\n5G  网络 ① ﬁé\u3000ＡＢ\t终𠀀字"  # 𠀀: outside the id table
     batch = [(0, s, e) for s, e in windows(text)][-12:]
     expected = extractor.tokenizer([list(text[s:e]) for _, s, e in batch], is_split_into_words=True, padding=True,
                                    truncation=True, max_length=130, return_tensors="pt")

@@ -105,30 +105,44 @@ class NeuralExtractor:
         self.triage = triage
         self.layer_tags = self.config.layer_tags
         self.fact_index = list(self.layer_tags).index("fact") if "fact" in self.layer_tags else None
-        self._char_ids: dict[str, list[int]] = {}
+        # token id of each character (BMP code point): -2 not asked yet, -1 no token (whitespace)
+        self._char_id = np.full(0x10000, -2, dtype=np.int64)
         probe = self.tokenizer(["a"], is_split_into_words=True)  # where the special tokens go
         words = [k for k, w in enumerate(probe.word_ids()) if w is not None]
         self._prefix, self._suffix = probe["input_ids"][:words[0]], probe["input_ids"][words[-1] + 1:]
 
+    def _ask(self, text: str) -> bool:
+        """Fills in the ids of `text`'s characters not seen yet; False if one of them is not a
+        single token (or none): such text goes through the tokenizer itself."""
+        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        if codes.size and codes.max() >= len(self._char_id):
+            return False
+        for code in np.unique(codes[self._char_id[codes] == -2]).tolist():
+            ids = self.tokenizer([chr(code)], is_split_into_words=True, add_special_tokens=False)["input_ids"]
+            if len(ids) > 1:
+                return False
+            self._char_id[code] = ids[0] if ids else -1
+        return True
+
     def encode(self, text: str, windows: list[tuple[int, int, int]]) -> tuple[dict, list]:
         """The tokenizer's input ids for windows (paragraph, start, end) of `text`, one character a
-        word, with each token's character position. The same ids as calling the tokenizer on the
-        window's characters, but it is asked once per distinct character (its per-call cost was a
-        tenth of a page's time)."""
+        word, with each token's character position: the same as calling the tokenizer on the
+        window's characters, which is done only once per distinct character (its per-call cost was a
+        tenth of a page's time), or for a window with a character that is not one token."""
         budget = MAX_TOKENS - len(self._prefix) - len(self._suffix)
         sequences, rows = [], []
         for _, s, e in windows:
-            ids, positions = [], []
-            for pos in range(s, e):
-                char_ids = self._char_ids.get(text[pos])
-                if char_ids is None:
-                    char_ids = self._char_ids[text[pos]] = self.tokenizer(
-                        [text[pos]], is_split_into_words=True, add_special_tokens=False)["input_ids"]
-                ids += char_ids
-                positions += [pos] * len(char_ids)
+            if self._ask(text[s:e]):
+                ids = self._char_id[np.frombuffer(text[s:e].encode("utf-32-le"), dtype=np.uint32)]
+                positions = s + np.flatnonzero(ids >= 0)
+                ids = ids[ids >= 0]
+            else:
+                enc = self.tokenizer(list(text[s:e]), is_split_into_words=True, add_special_tokens=False)
+                ids = np.array(enc["input_ids"], dtype=np.int64)
+                positions = s + np.array(enc.word_ids(), dtype=np.int64)
             ids, positions = ids[:budget], positions[:budget]
-            sequences.append(self._prefix + ids + self._suffix)
-            rows.append((np.arange(len(self._prefix), len(self._prefix) + len(ids)), np.array(positions, dtype=np.int64)))
+            sequences.append(self._prefix + ids.tolist() + self._suffix)
+            rows.append((np.arange(len(self._prefix), len(self._prefix) + len(ids)), positions))
         width, pad = max(map(len, sequences)), self.tokenizer.pad_token_id or 0
         input_ids = torch.tensor([q + [pad] * (width - len(q)) for q in sequences])
         attention_mask = torch.tensor([[1] * len(q) + [0] * (width - len(q)) for q in sequences])
@@ -193,9 +207,11 @@ class NeuralExtractor:
                 enc, rows = self.encode(text, batch)
                 hint_ids = None
                 if hint_array is not None:
-                    hint_ids = torch.zeros((*enc["input_ids"].shape, len(self.layer_tags)), dtype=torch.long)
-                    for row, (tokens, positions) in enumerate(rows):
-                        hint_ids[row, tokens] = torch.from_numpy(hint_array[:, positions].T.copy())
+                    at_rows = np.concatenate([np.full(len(tokens), row) for row, (tokens, _) in enumerate(rows)])
+                    at_tokens = np.concatenate([tokens for tokens, _ in rows])
+                    hints_at = np.zeros((*enc["input_ids"].shape, len(self.layer_tags)), dtype=np.int64)
+                    hints_at[at_rows, at_tokens] = hint_array[:, np.concatenate([pos for _, pos in rows])].T
+                    hint_ids = torch.from_numpy(hints_at)
                 out = self.model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"], hint_ids=hint_ids,
                                  return_hidden=True)
                 predicted = torch.stack([logits.argmax(-1) for logits in out.logits]).numpy()  # (L, B, T)
