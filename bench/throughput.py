@@ -6,6 +6,7 @@ the model with its encoder in int8; the rules) in one process, and the peak RSS.
 plus the seed page when ../shared is present, repeated until at least --min-chars characters.
 Each figure is the fastest of --repeat runs (jieba.posseg's too).
 Usage: python bench/throughput.py [--min-chars 300000] [--model models/default] [--systems model rules] [--repeat 3]
+       [--stages]  (where the default model's time goes)
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ def main() -> None:
     parser.add_argument("--systems", nargs="+", default=systems_known, choices=systems_known)
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per system; the fastest counts (as timeit)")
+    parser.add_argument("--stages", action="store_true",
+                        help="also time the default model's stages on the simplified pages (one run, timers on)")
     args = parser.parse_args()
     if args.threads:
         import torch
@@ -91,8 +94,44 @@ def main() -> None:
             t = measure(subset, extractor)
             print(f"  baozhi {name:<22} : {chars / t:>10,.0f} chars/s  ({t / len(subset) * 1000:.1f} ms/page)"
                   f"  {t_jieba / t:.2f}x jieba.posseg")
+        if args.stages and label.startswith("simplified") and "model" in systems:
+            print_stages(subset, systems["model"])
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS           : {peak_mb:,.0f} MB")
+
+
+def print_stages(pages: list[str], extractor) -> None:
+    """Where the default model's time goes: the rules that make its hints, the encoder (with
+    the tag heads), relation scoring, and the rest (reading, repair, layout, decoding, the Doc)."""
+    from unittest import mock
+
+    from pipeline.annotate import ModelComponent
+    from pipeline.extract.neural import NeuralExtractor
+    from pipeline.learn.network import ExtractorModel
+
+    spent = dict.fromkeys(["rules (hints)", "encoder", "relations"], 0.0)
+
+    def timed(owner, attribute: str, stage: str):
+        inner = getattr(owner, attribute)
+
+        def run(*a, **k):
+            t0 = time.perf_counter()
+            try:
+                return inner(*a, **k)
+            finally:
+                spent[stage] += time.perf_counter() - t0
+        return mock.patch.object(owner, attribute, run)
+
+    with timed(ModelComponent, "_rules", "rules (hints)"), timed(ExtractorModel, "forward", "encoder"), \
+            timed(NeuralExtractor, "_relations", "relations"):
+        t0 = time.perf_counter()
+        for i, text in enumerate(pages):
+            extractor.extract_bytes(text.encode("utf-8"), f"page-{i}")
+        total = time.perf_counter() - t0
+    spent["rest"] = total - sum(spent.values())
+    print(f"  stages of baozhi model ({total:.2f} s):")
+    for stage, seconds in spent.items():
+        print(f"    {stage:<14}: {seconds:6.2f} s  {seconds / total:5.1%}")
 
 
 if __name__ == "__main__":
