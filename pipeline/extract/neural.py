@@ -176,13 +176,15 @@ class NeuralExtractor:
         return out
 
     def tag_all(self, text: str, paragraphs: list[tuple[int, int]], hints: RuleHints | None) -> list[Tagged]:
+        from ..learn.data import STRIDE
+
         hint_array = hints.tag_ids(self.layer_tags, len(text)) if hints is not None else None
         results = []
         group: list[tuple[int, int]] = []
         group_windows = 0
         for para in paragraphs:
             group.append(para)
-            group_windows += max(1, (para[1] - para[0]) // 96 + 1)
+            group_windows += max(1, (para[1] - para[0]) // STRIDE + 1)
             if group_windows >= self.batch_size * 8:
                 results += self._tag_group(text, group, hints, hint_array)
                 group, group_windows = [], 0

@@ -33,9 +33,17 @@ def char_span_tokens(char_to_token: dict[int, int], start: int, end: int) -> tup
 
 
 _LABEL_IDS = {label: i for i, label in enumerate(sorted({label for pair in RELATIONS for label in pair}))}
-_KIND = np.full((len(_LABEL_IDS) + 1,) * 2, -1)  # (head label, tail label) → relation type; the last row: others
-for (_head, _tail), _kind in RELATION_INDEX.items():
-    _KIND[_LABEL_IDS[_head], _LABEL_IDS[_tail]] = _kind
+
+
+def _kind_table() -> np.ndarray:
+    """(head label id, tail label id) → relation type, -1 for none; the last row and column: other labels."""
+    table = np.full((len(_LABEL_IDS) + 1,) * 2, -1)
+    for (head, tail), kind in RELATION_INDEX.items():
+        table[_LABEL_IDS[head], _LABEL_IDS[tail]] = kind
+    return table
+
+
+_KIND = _kind_table()
 
 
 def pair_arrays(spans: list[tuple[int, int, str]], max_distance: int = WINDOW) -> tuple[np.ndarray, ...]:
