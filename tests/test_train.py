@@ -264,3 +264,20 @@ def test_candidate_pairs_are_every_typed_pair_within_reach(raw):
     expected = [(i, j, RELATION_INDEX[(h[2], t[2])]) for i, h in enumerate(spans) for j, t in enumerate(spans)
                 if i != j and (h[2], t[2]) in RELATION_INDEX and abs(t[0] - h[0]) <= WINDOW][:MAX_PAIRS]
     assert candidate_pairs(spans) == expected
+
+
+@given(st.lists(st.integers(0, 3), min_size=1, max_size=40), st.lists(st.tuples(st.integers(0, 39), st.integers(1, 8)),
+                                                                       max_size=12))
+def test_token_bounds_run_from_the_first_to_the_last_tokenised_character(tokens_per_char, raw_spans):
+    """Characters with 0 tokens (spaces), 1 (the char tokenizer) or several (a hub tokenizer's pieces)."""
+    import numpy as np
+
+    from pipeline.learn.features import token_bounds
+
+    positions = np.array([c for c, n in enumerate(tokens_per_char) for _ in range(n)], dtype=np.int64)
+    tokens = np.arange(1, len(positions) + 1)  # token 0 is [CLS]
+    spans = [(s, min(s + n, len(tokens_per_char))) for s, n in raw_spans]
+    starts, ends, has = token_bounds(tokens, positions, spans)
+    for (s, e), a, b, h in zip(spans, starts, ends, has, strict=True):
+        inside = [t for t, c in zip(tokens, positions, strict=True) if s <= c < e]
+        assert h == bool(inside) and (not inside or (a, b) == (inside[0], inside[-1] + 1))

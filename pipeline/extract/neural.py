@@ -111,18 +111,19 @@ class NeuralExtractor:
         words = [k for k, w in enumerate(probe.word_ids()) if w is not None]
         self._prefix, self._suffix = probe["input_ids"][:words[0]], probe["input_ids"][words[-1] + 1:]
 
-    def _ask(self, text: str) -> bool:
-        """Fills in the ids of `text`'s characters not seen yet; False if one of them is not a
-        single token (or none): such text goes through the tokenizer itself."""
+    def _table_ids(self, text: str) -> np.ndarray | None:
+        """Each character's token id (-1: none) from the id table, asking the tokenizer once for a
+        character not seen yet; None if a character is outside the table or is not one token (or
+        none): such text goes through the tokenizer itself."""
         codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
         if codes.size and codes.max() >= len(self._char_id):
-            return False
+            return None
         for code in np.unique(codes[self._char_id[codes] == -2]).tolist():
             ids = self.tokenizer([chr(code)], is_split_into_words=True, add_special_tokens=False)["input_ids"]
             if len(ids) > 1:
-                return False
+                return None
             self._char_id[code] = ids[0] if ids else -1
-        return True
+        return self._char_id[codes]
 
     def encode(self, text: str, windows: list[tuple[int, int, int]]) -> tuple[dict, list]:
         """The tokenizer's input ids for windows (paragraph, start, end) of `text`, one character a
@@ -132,8 +133,8 @@ class NeuralExtractor:
         budget = MAX_TOKENS - len(self._prefix) - len(self._suffix)
         sequences, rows = [], []
         for _, s, e in windows:
-            if self._ask(text[s:e]):
-                ids = self._char_id[np.frombuffer(text[s:e].encode("utf-32-le"), dtype=np.uint32)]
+            ids = self._table_ids(text[s:e])
+            if ids is not None:
                 positions = s + np.flatnonzero(ids >= 0)
                 ids = ids[ids >= 0]
             else:
@@ -269,24 +270,21 @@ class NeuralExtractor:
     def _relations(self, batches, tagged: list[Tagged], hints: RuleHints | None) -> None:
         """Scores every typed pair of predicted spans inside a window, in one model call for all
         windows (their hidden states stacked, padded to the longest)."""
-        from ..learn.features import pair_arrays
+        from ..learn.features import pair_arrays, token_bounds
 
         related = hints.relations if hints is not None else set()
         columns, keys = [], []
         windows = [(window, row) for batch, rows, _ in batches for window, row in zip(batch, rows, strict=True)]
         for n, ((p, s, e), (tokens, positions)) in enumerate(windows):
             spans = [sp for sp in tagged[p].spans if sp[0] >= s and sp[1] <= e]
-            if len(spans) < 2 or not len(tokens):
+            if len(spans) < 2:
                 continue
             heads, tails, kinds = pair_arrays(spans)
-            # a span's tokens: from its first character that has one to its last
-            bounds = np.array([sp[:2] for sp in spans])
-            first, last = np.searchsorted(positions, bounds[:, 0]), np.searchsorted(positions, bounds[:, 1])
-            keep = (last > first)[heads] & (last > first)[tails]
+            starts, ends, has = token_bounds(tokens, positions, spans)
+            keep = has[heads] & has[tails]
             heads, tails, kinds = heads[keep], tails[keep], kinds[keep]
             if not len(heads):
                 continue
-            starts, ends = tokens[np.minimum(first, len(tokens) - 1)], tokens[np.maximum(last - 1, 0)] + 1
             pairs = list(zip(heads.tolist(), tails.tolist(), strict=True))
             hinted = [(spans[i], spans[j]) in related for i, j in pairs] if related else np.zeros(len(pairs))
             columns.append(np.column_stack([np.full(len(pairs), n), starts[heads], ends[heads], starts[tails],

@@ -19,17 +19,15 @@ RELATION_INDEX = {tuple(pair): i for i, pair in enumerate(RELATIONS)}
 MAX_PAIRS = 512
 
 
-def token_spans(word_ids: list[int | None]) -> dict[int, int]:
-    return {w: i for i, w in enumerate(word_ids) if w is not None}
-
-
-def char_span_tokens(char_to_token: dict[int, int], start: int, end: int) -> tuple[int, int] | None:
-    """[first, last + 1) of the tokens of characters in [start, end); None when none has one."""
-    first = next((char_to_token[c] for c in range(start, end) if c in char_to_token), None)
-    if first is None:
-        return None
-    last = next(char_to_token[c] for c in range(end - 1, start - 1, -1) if c in char_to_token)
-    return first, last + 1
+def token_bounds(tokens: np.ndarray, positions: np.ndarray, spans) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Token range [start, end) of each character span (start, end, ...): from the first token of
+    its first character that has one to past the last token of its last. `positions`: each
+    token's character, ascending. `has` is False where no character of the span has a token."""
+    bounds = np.array([sp[:2] for sp in spans], dtype=np.int64).reshape(-1, 2)
+    first, last = np.searchsorted(positions, bounds[:, 0]), np.searchsorted(positions, bounds[:, 1])
+    if not len(tokens):
+        return first, last, np.zeros(len(bounds), dtype=bool)
+    return tokens[np.minimum(first, len(tokens) - 1)], tokens[np.maximum(last - 1, 0)] + 1, last > first
 
 
 _LABEL_IDS = {label: i for i, label in enumerate(sorted({label for pair in RELATIONS for label in pair}))}
@@ -69,13 +67,17 @@ def candidate_pairs(spans: list[tuple[int, int, str]], max_distance: int = WINDO
 def featurize(example: dict, tokenizer) -> dict:
     enc = encode_chars(tokenizer, example["text"], max_length=WINDOW + 2)
     word_ids = enc.word_ids()
-    c2t = token_spans(word_ids)
+    tokens = np.array([i for i, w in enumerate(word_ids) if w is not None], dtype=np.int64)
+    positions = np.array([w for w in word_ids if w is not None], dtype=np.int64)
+
+    def span_tokens(spans: list[dict]) -> list[tuple[int, int] | None]:
+        starts, ends, has = token_bounds(tokens, positions, [(s["start"], s["end"]) for s in spans])
+        return [(a, b) if h else None for a, b, h in zip(starts.tolist(), ends.tolist(), has.tolist(), strict=True)]
+
     out = {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"]}
-    hint_tokens = {}
-    for s in example.get("hint_spans") or []:
-        ts = char_span_tokens(c2t, s["start"], s["end"])
-        if ts is not None:
-            hint_tokens[(s["start"], s["end"], s["label"])] = ts
+    hint_spans = example.get("hint_spans") or []
+    hint_tokens = {(s["start"], s["end"], s["label"]): ts for s, ts in zip(hint_spans, span_tokens(hint_spans), strict=True)
+                   if ts is not None}
     hint_token_spans = [(*ts, key[2]) for key, ts in hint_tokens.items()]
     # one row per token, one BIO tag id of the rules per layer
     out["hint_ids"] = [list(row) for row in zip(*(bio_ids(hint_token_spans, len(word_ids), tags(layer))
@@ -83,9 +85,7 @@ def featurize(example: dict, tokenizer) -> dict:
     hint_list = [(s["start"], s["end"], s["label"]) for s in example.get("hint_spans") or []]
     hinted_pairs = {(hint_list[r["head"]], hint_list[r["tail"]]) for r in example.get("hint_relations") or []}
     annotated = set(example["layers"])
-    tok_spans = []
-    for s in example["spans"]:
-        tok_spans.append(char_span_tokens(c2t, s["start"], s["end"]))
+    tok_spans = span_tokens(example["spans"])
     for layer in LAYERS:
         if layer not in annotated:
             out[f"labels_{layer}"] = [-100] * len(word_ids)
