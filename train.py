@@ -13,8 +13,8 @@ import json
 import sys
 from pathlib import Path
 
-from pipeline.learn.finetune import FinetuneConfig, finetune
-from pipeline.learn.pretrain import PretrainConfig, pretrain
+from baozhi.learn.finetune import FinetuneConfig, finetune
+from baozhi.learn.pretrain import PretrainConfig, pretrain
 
 
 def _dataclass_options(parser: argparse.ArgumentParser, cls) -> None:
@@ -71,14 +71,14 @@ def main(argv: list[str] | None = None) -> int:
         config = FinetuneConfig(**{k: getattr(args, k) for k in FinetuneConfig.__dataclass_fields__})
         info = finetune(args.base_model, args.data, args.out, args.silver, config, ".", args.external, args.resume)
         if not args.no_card:
-            from pipeline.learn.card import write_card
+            from baozhi.learn.card import write_card
 
             write_card(args.out, info, args.data)
         print(json.dumps({k: info[k] for k in ("steps", "train_loss", "seconds", "tag_scores")}, indent=1))
     elif args.command == "data":
-        from pipeline.learn.card import COUNT_COLUMNS as labels
-        from pipeline.learn.data import label_counts
-        from pipeline.learn.finetune import build_corpus
+        from baozhi.learn.card import COUNT_COLUMNS as labels
+        from baozhi.learn.data import label_counts
+        from baozhi.learn.finetune import build_corpus
 
         config = FinetuneConfig(**{k: getattr(args, k) for k in FinetuneConfig.__dataclass_fields__})
         corpus = build_corpus(args.data, args.silver, config, ".", args.external)
@@ -89,13 +89,13 @@ def main(argv: list[str] | None = None) -> int:
                 counts = label_counts(dataset)
                 print(f"| {name} | " + " | ".join(str(counts.get(k, 0)) for k in labels) + " |")
     elif args.command == "card":
-        from pipeline.learn.card import write_card
+        from baozhi.learn.card import write_card
 
         info = json.loads((Path(args.model) / "training.json").read_text(encoding="utf-8"))
         card = write_card(args.model, info, args.data)
         print(card[card.index("## Pages"):])
     elif args.command == "evaluate-ner":
-        from pipeline.learn.ner_eval import evaluate_ner, markdown
+        from baozhi.learn.ner_eval import evaluate_ner, markdown
 
         print(markdown(evaluate_ner(args.model, args.corpus, args.split, args.limit, args.external)))
     elif args.command == "silver":
@@ -105,9 +105,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def write_silver(out: str, external: str | None, news_limit: int | None, labeller: str | None = None) -> dict:
     """Silver examples are slow to make (the rules, or a teacher model, run on every news item): make them once."""
-    from pipeline.export import write_atomic
-    from pipeline.extractor import Extractor
-    from pipeline.learn.silver import silver_examples
+    from baozhi.extractor import Extractor
+    from baozhi.files import write_atomic
+    from baozhi.learn.silver import silver_examples
 
     teacher = Extractor(extractor="model", model=labeller) if labeller else None
     rows = [json.dumps(ex, ensure_ascii=False) for ex in silver_examples(external, news_limit, labeller=teacher)]

@@ -25,7 +25,7 @@ from make_archive import build  # noqa: E402
 
 def run(archive: Path, out: Path, *extra: str) -> tuple[float, float, int]:
     """(seconds, peak RSS MB of the process tree, exit code)."""
-    cmd = [sys.executable, "-m", "pipeline.cli", "batch", str(archive), "--out", str(out), "--quiet",
+    cmd = [sys.executable, "-m", "baozhi.cli", "batch", str(archive), "--out", str(out), "--quiet",
            "--chunk-size", "32", "--path-pattern", "{paper}/{yyyy}-{mm}-{dd}/{page}.txt", *extra]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd)

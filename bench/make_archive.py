@@ -21,7 +21,7 @@ def sample_texts(source: Path) -> list[str]:
     import sys
 
     sys.path.insert(0, str(ROOT))
-    from pipeline.ingest import read_page
+    from baozhi.ingest import read_page
 
     texts = [read_page(p)[0] for p in sorted(source.glob("*.txt"))]
     if not texts:

@@ -46,8 +46,8 @@ def main() -> None:
     import jieba
     import jieba.posseg
 
-    from pipeline.extractor import Extractor
-    from pipeline.ingest import looks_traditional, read_page
+    from baozhi.extractor import Extractor
+    from baozhi.ingest import looks_traditional, read_page
 
     jieba.setLogLevel(60)
     texts = [read_page(p)[0] for p in pages()]
@@ -111,9 +111,9 @@ def print_stages(pages: list[str], extractor) -> None:
     the tag heads), relation scoring, and the rest (reading, repair, layout, decoding, the Doc)."""
     from unittest import mock
 
-    from pipeline.annotate import ModelComponent
-    from pipeline.extract.neural import NeuralExtractor
-    from pipeline.learn.network import ExtractorModel
+    from baozhi.annotate import ModelComponent
+    from baozhi.extract.neural import NeuralExtractor
+    from baozhi.nn.network import ExtractorModel
 
     spent = dict.fromkeys(["rules (hints)", "encoder", "relations"], 0.0)
 

@@ -11,7 +11,7 @@ PAGES = ROOT / "corpora" / "pages"
 
 @pytest.fixture(scope="session")
 def extractor():
-    from pipeline.extractor import Extractor
+    from baozhi.extractor import Extractor
 
     return Extractor(extractor="rules")
 
@@ -33,6 +33,6 @@ def facts_of(result):
 
 
 def extract_text(extractor, text: str):
-    from pipeline.model import Source
+    from baozhi.model import Source
 
     return extractor.extract_text(text, Source("<test>", "0" * 64, "utf-8", "test"))

@@ -2,9 +2,9 @@
 
 import pytest
 
-from pipeline.annotate import COMPONENTS, make_doc, make_nlp
-from pipeline.extractor import Extractor
-from pipeline.model import Source
+from baozhi.annotate import COMPONENTS, make_doc, make_nlp
+from baozhi.extractor import Extractor
+from baozhi.model import Source
 
 PAGE = "全省经济运行情况\n\n上半年，全省实现营业收入1234亿元，同比增长5.6%。\n会议强调，要加快推进重点项目建设。\n"
 

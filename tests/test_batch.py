@@ -11,8 +11,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.batch import Config, run_batch
-from pipeline.cli import main
+from baozhi.batch import Config, run_batch
+from baozhi.cli import main
 
 PATTERN = "{paper}/{yyyy}-{mm}-{dd}/{page}.txt"
 
@@ -60,12 +60,13 @@ def test_batch_tables_and_error_isolation(tmp_path):
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
 
 
-def test_exit_code_counts_failures_and_rerun_changes_nothing(tmp_path):
+def test_completed_run_exits_0_with_failures_recorded_and_rerun_changes_nothing(tmp_path):
     archive = make_archive(tmp_path / "in", 4, broken=(1, 2))
     out = tmp_path / "out"
-    assert main(["batch", str(archive), "--out", str(out), "--quiet"]) == 2
+    assert main(["batch", str(archive), "--out", str(out), "--quiet"]) == 0
+    assert len((out / "errors.jsonl").read_text().splitlines()) == 2
     stamp = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
-    assert main(["batch", str(archive), "--out", str(out), "--quiet"]) == 2
+    assert main(["batch", str(archive), "--out", str(out), "--quiet", "--strict"]) == 1
     assert stamp == {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
 
 
@@ -82,7 +83,7 @@ def test_worker_count_does_not_change_the_tables(tmp_path):
 def test_kill_9_then_resume_gives_every_page_exactly_once(tmp_path):
     archive = make_archive(tmp_path / "in", 40)
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "pipeline.cli", "batch", str(archive), "--out", str(out), "--chunk-size", "1",
+    cmd = [sys.executable, "-m", "baozhi.cli", "batch", str(archive), "--out", str(out), "--chunk-size", "1",
            "--path-pattern", PATTERN, "--quiet"]
     proc = subprocess.Popen(cmd, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
@@ -149,7 +150,7 @@ def test_jsonl_archive_with_metadata_and_a_bad_record(tmp_path):
 
 def test_a_run_cannot_be_resumed_with_other_model_settings(tmp_path):
     """Triage changes the model's output: it is part of the run's plan (as int8 is of the model's name)."""
-    from pipeline.batch import BatchError
+    from baozhi.batch import BatchError
 
     archive = make_archive(tmp_path / "in", 2)
     out = tmp_path / "out"

@@ -1,6 +1,6 @@
 from conftest import extract_text
 
-from pipeline.extract.checks import check_article
+from baozhi.extract.checks import check_article
 
 
 def test_seed_checks(seed_result):

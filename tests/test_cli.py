@@ -6,11 +6,11 @@ import sys
 
 import pytest
 
-from pipeline.cli import main
+from baozhi.cli import main
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "baozhi.cli", *args], capture_output=True, text=True)
 
 
 def test_extract_json_to_file(tmp_path, seed_path):
@@ -49,8 +49,8 @@ def test_one_bad_page_among_good_ones_writes_nothing(tmp_path, seed_path):
     ids=["empty", "blank-lines", "ideographic-spaces"],
 )
 def test_pages_without_articles_give_a_valid_empty_result(tmp_path, content, extractor):
-    from pipeline.export import validate
-    from pipeline.model import page_to_json
+    from baozhi.export import validate
+    from baozhi.model import page_to_json
 
     page = tmp_path / "empty.txt"
     page.write_bytes(content)
@@ -85,3 +85,34 @@ def test_five_megabyte_page(tmp_path, extractor):
 def test_pkuseg_without_model_is_a_clear_error(seed_path):
     r = run("extract", str(seed_path), "--segmenter", "pkuseg")
     assert r.returncode == 2 and "pkuseg-model" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_extract_reads_stdin(tmp_path):
+    page = "上半年，全国出口总额1.2万亿元，同比增长6.9%。\n".encode("gb18030")
+    r = subprocess.run([sys.executable, "-m", "baozhi.cli", "extract", "-", "--extractor", "rules"],
+                       input=page, capture_output=True)
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["source"]["path"] == "<stdin>" and doc["source"]["encoding"] == "gb18030"
+    assert any(f["value"] for a in doc["articles"] for f in a["facts"])
+
+
+def test_out_dir_writes_one_json_per_page(tmp_path):
+    pages = []
+    for name, text in (("a.txt", "甲市生产总值增长5%。\n"), ("b.txt", "乙市出口下降3%。\n")):
+        pages.append(tmp_path / name)
+        pages[-1].write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["extract", *map(str, pages), "--extractor", "rules", "--out-dir", str(out)]) == 0
+    written = sorted(p.name for p in out.iterdir())
+    assert written == ["a.json", "b.json"]
+    assert json.loads((out / "b.json").read_text())["source"]["path"] == str(pages[1])
+
+
+def test_out_dir_refuses_pages_with_the_same_name(tmp_path):
+    for d in ("x", "y"):
+        (tmp_path / d).mkdir()
+        (tmp_path / d / "p.txt").write_text("标题\n", encoding="utf-8")
+    r = run("extract", str(tmp_path / "x" / "p.txt"), str(tmp_path / "y" / "p.txt"), "--extractor", "rules",
+            "--out-dir", str(tmp_path / "out"))
+    assert r.returncode == 2 and "share a file name" in r.stderr

@@ -1,4 +1,4 @@
-from pipeline.extract.entities import _shape_tag, _tagged_words, find_entities
+from baozhi.extract.entities import _shape_tag, _tagged_words, find_entities
 
 
 def labelled(text):

@@ -3,8 +3,7 @@ import copy
 import pytest
 from conftest import GOLD, SEED
 
-from pipeline.cli import gold_items
-from pipeline.evaluate import evaluate, pk
+from baozhi.evaluate import evaluate, gold_items, pk
 
 TEXT = "标题一\n正文甲。\n正文乙。\n标题二\n正文丙。\n"
 
@@ -81,3 +80,36 @@ def test_seed_page_targets(extractor):
     assert d["facts_lenient"]["f1"] >= 0.95
     assert d["facts_strict"]["f1"] >= 0.90
     assert d["directives"]["f1"] >= 0.90
+
+
+def test_news_items_are_scored_as_pages_without_layout(tmp_path, extractor):
+    import hashlib
+    import json
+
+    from baozhi.evaluate import evaluate, gold_items
+
+    text = "康跃科技公告，公司上半年实现净利润1.2亿元，同比增长15%。"
+    corpus = tmp_path / "finna" / "problem_list.json"
+    corpus.parent.mkdir()
+    corpus.write_text(json.dumps([{"id": 0, "input": "无关。"}, {"id": 1, "input": text}], ensure_ascii=False))
+
+    def span(s, after=0):
+        start = text.index(s, after)
+        return {"start": start, "end": start + len(s), "text": s}
+
+    value = {**span("1.2亿元"), "number": "120000000", "unit": "元", "approx": None, "low": None, "high": None}
+    change = {**span("增长15%"), "number": "15", "unit": "%", "of": "level"}
+    fact = {"metric": span("净利润"), "metric_name": "净利润", "value": value, "change": change,
+            "basis": span("同比"), "basis_class": "yoy", "period": span("上半年"), "period_norm": "上半年",
+            "scope": span("康跃科技"), "scope_name": "康跃科技", "scope_kind": "company", "modality": "actual"}
+    item = {"item": 1, "field": "input", "sha256": hashlib.sha256(text.encode()).hexdigest(), "headline": None,
+            "facts": [fact], "directives": [], "entities": [{**span("康跃科技"), "label": "ORG"}]}
+    gold = tmp_path / "news.json"
+    gold.write_text(json.dumps({"format": 2, "kind": "news", "corpus": "fincuge", "file": "finna/problem_list.json",
+                                "path": str(corpus), "split": "test", "items": [item]}, ensure_ascii=False))
+    items = gold_items([str(gold)], None, extractor=extractor)
+    assert [(name, t) for name, t, _, _ in items] == [("finna/problem_list.json#1", text)]
+    scores = evaluate(items).as_dict()
+    assert scores["facts_lenient"]["f1"] > 0  # the rules find the profit figure
+    articles = evaluate(items).totals()["articles"]
+    assert (articles.gold, articles.pred) == (0, 0)

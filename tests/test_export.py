@@ -3,9 +3,10 @@ import json
 import pytest
 from conftest import PAGES
 
-from pipeline.export import render, validate, write_atomic
-from pipeline.gold import iter_spans
-from pipeline.model import page_to_json
+from baozhi.export import render, validate
+from baozhi.files import write_atomic
+from baozhi.gold import iter_spans
+from baozhi.model import page_to_json
 
 
 def test_seed_output_validates_and_offsets_hold(seed_result):

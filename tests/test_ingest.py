@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.ingest import IngestError, decode_bytes, decode_page, fold_char, normalize_view, view_char
+from baozhi.ingest import IngestError, decode_bytes, decode_page, fold_char, normalize_view, view_char
 
 PAGE = "上半年，全国软件业务收入３５６０９亿元，同比增长６．７％。\n（上接第１版）會議強調，要加快發展。\n"
 
@@ -71,3 +71,31 @@ def test_view_is_the_per_character_fold_without_carriage_returns(text):
     view = normalize_view(text, simplify=False)
     assert view.index == [i for i, ch in enumerate(text) if ch != "\r"]
     assert view.text == "".join(view_char(text[i]) for i in view.index)
+
+
+def test_html_pages_are_read_as_their_visible_text(tmp_path):
+    from baozhi.ingest import read_page
+
+    page = tmp_path / "p.html"
+    page.write_text("<html><head><style>p{}</style><script>var a=1;</script></head><body>"
+                    "<h1>出口增长</h1><p>上半年，出口总额1.2万亿元，同比增长6.9%。</p></body></html>", encoding="utf-8")
+    text, source = read_page(page)
+    assert "<" not in text and "var a" not in text and "p{}" not in text
+    assert "出口增长" in text and "同比增长6.9%" in text
+    assert source.path == str(page)
+
+
+def test_extract_and_batch_read_an_html_page_alike(tmp_path):
+    import json
+
+    from baozhi.cli import main
+
+    page = tmp_path / "in" / "p.html"
+    page.parent.mkdir()
+    page.write_text("<body><h1>出口增长</h1><p>上半年，出口总额1.2万亿元，同比增长6.9%。</p></body>", encoding="utf-8")
+    assert main(["extract", str(page), "--extractor", "rules", "-o", str(tmp_path / "one.json")]) == 0
+    assert main(["batch", str(page.parent), "--out", str(tmp_path / "out"), "--extractor", "rules", "--quiet"]) == 0
+    one = json.loads((tmp_path / "one.json").read_text())
+    batch = json.loads((tmp_path / "out" / "documents.jsonl").read_text().splitlines()[0])
+    assert [a["facts"] for a in one["articles"]] == [a["facts"] for a in batch["articles"]]
+    assert one["articles"] and one["articles"][0]["facts"]

@@ -9,9 +9,9 @@ from conftest import GOLD, ROOT
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.extract.neural import RuleHints, Tagged, _Assembler, _decode, _length_batches, triage_parts
-from pipeline.ingest import normalize_view
-from pipeline.learn.schema import LAYERS, tags
+from baozhi.extract.neural import RuleHints, Tagged, _Assembler, _decode, _length_batches, triage_parts
+from baozhi.ingest import normalize_view
+from baozhi.layers import LAYERS, tags
 
 DEFAULT = ROOT / "models" / "default"
 
@@ -65,9 +65,9 @@ def _assemble(text: str, spans: dict[str, list[str]], pairs: list[tuple[str, str
 
 
 def _rule_hints(text: str) -> RuleHints:
-    from pipeline.extractor import Extractor
-    from pipeline.learn.data import flatten_articles, page_view
-    from pipeline.model import Source, page_to_json
+    from baozhi.extractor import Extractor
+    from baozhi.learn.data import flatten_articles, page_view
+    from baozhi.model import Source, page_to_json
 
     page = page_to_json(Extractor(extractor="rules").extract_text(text, Source("t", "", "utf-8", "test")))
     return RuleHints.from_json(flatten_articles(page), page_view(text))
@@ -123,13 +123,13 @@ needs_default = pytest.mark.skipif(not (DEFAULT / "config.json").exists(),
 
 @pytest.fixture(scope="module")
 def default_extractor():
-    from pipeline.extractor import Extractor
+    from baozhi.extractor import Extractor
 
     return Extractor()
 
 
 def test_without_a_shipped_model_the_rules_are_the_default():
-    from pipeline.extractor import EXTRACTOR_NAME, Extractor
+    from baozhi.extractor import EXTRACTOR_NAME, Extractor
 
     if (DEFAULT / "config.json").exists():
         pytest.skip("a default model is shipped")
@@ -137,15 +137,14 @@ def test_without_a_shipped_model_the_rules_are_the_default():
 
 
 def _scores(extractor, gold_file):
-    from pipeline.cli import gold_items
-    from pipeline.evaluate import evaluate
+    from baozhi.evaluate import evaluate, gold_items
 
     return evaluate(gold_items([str(gold_file)], None, extractor=extractor)).as_dict()
 
 
 @needs_default
 def test_default_model_is_the_default_and_small():
-    from pipeline.extractor import Extractor
+    from baozhi.extractor import Extractor
 
     size = sum(p.stat().st_size for p in DEFAULT.iterdir() if p.is_file())
     assert size <= 25 * 2**20
@@ -172,9 +171,9 @@ def test_default_model_on_the_seed_page(default_extractor, seed_path):
 def test_tags_do_not_depend_on_how_windows_are_batched(seed_path, monkeypatch):
     """Windows are batched by length; where two windows overlap, the same one must decide in any
     batching (on the seed page a directive split in two when the order decided)."""
-    from pipeline.extract import neural
-    from pipeline.extract.neural import NeuralExtractor
-    from pipeline.learn.data import page_view
+    from baozhi.extract import neural
+    from baozhi.extract.neural import NeuralExtractor
+    from baozhi.learn.data import page_view
 
     raw = seed_path.read_bytes().decode("utf-8-sig")
     text, hints = page_view(raw).text, _rule_hints(raw)
@@ -193,8 +192,9 @@ def test_tags_do_not_depend_on_how_windows_are_batched(seed_path, monkeypatch):
 def test_window_encoding_equals_the_tokenizer_on_the_characters():
     """`encode` asks the tokenizer once per distinct character; ids, padding and each token's
     character must be what the tokenizer gives on the window's characters as words."""
-    from pipeline.extract.neural import NeuralExtractor
-    from pipeline.learn.data import page_view, windows
+    from baozhi.extract.neural import NeuralExtractor
+    from baozhi.layers import windows
+    from baozhi.learn.data import page_view
 
     extractor = NeuralExtractor(DEFAULT)
     raw = (ROOT / "corpora" / "pages" / "software_2023q3.txt").read_bytes().decode("utf-8-sig")
@@ -214,7 +214,7 @@ def test_window_encoding_equals_the_tokenizer_on_the_characters():
 def test_int8_model_is_named_as_such_and_keeps_fact_and_directive_scores():
     import warnings
 
-    from pipeline.extractor import Extractor
+    from baozhi.extractor import Extractor
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

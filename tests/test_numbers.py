@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.lexicon import MULTIPLIERS
-from pipeline.numbers import QUANTITY, chinese_to_int, parse_quantity
+from baozhi.lexicon import MULTIPLIERS
+from baozhi.numbers import QUANTITY, chinese_to_int, parse_quantity
 
 
 def parse(text):

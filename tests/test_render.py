@@ -7,9 +7,9 @@ from html.parser import HTMLParser
 import pytest
 from conftest import PAGES
 
-from pipeline.cli import main
-from pipeline.model import page_to_json
-from pipeline.render import render_page, render_text
+from baozhi.cli import main
+from baozhi.model import page_to_json
+from baozhi.render import render_page, render_text
 
 VOID = {"meta", "br", "img", "input", "hr", "link"}
 PAGE = PAGES / "telecom_2024h1.txt"
@@ -88,7 +88,7 @@ def test_entities_are_marked_with_their_label(rendered):
 
 
 def test_overlapping_marks_nest():
-    from pipeline.render import Mark
+    from baozhi.render import Mark
 
     marks = [Mark(0, 4, "period", ["f1-0"]), Mark(2, 6, "ent", [], "LOC")]
     html = render_text("上半年广东省份", 0, 7, marks)
@@ -120,3 +120,10 @@ def test_cli_renders_an_existing_prediction_atomically(tmp_path, rendered, capsy
     other = PAGES / "trade_2024q1.txt"
     assert main(["render", str(other), "--pred", str(pred), "-o", str(tmp_path / "x.html")]) == 2
     assert "no prediction for this page" in capsys.readouterr().err and not (tmp_path / "x.html").exists()
+
+
+def test_heading_is_the_file_name_not_its_path(rendered):
+    doc, _, html = rendered
+    assert "/" in doc["source"]["path"]
+    heading = html.split("<h1>", 1)[1].split("</h1>", 1)[0]
+    assert heading == PAGE.name

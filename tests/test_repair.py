@@ -1,8 +1,8 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.ingest import normalize_view
-from pipeline.repair import repair
+from baozhi.ingest import normalize_view
+from baozhi.repair import repair
 
 
 def run(text):

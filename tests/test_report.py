@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from conftest import GOLD
 
-from pipeline.cli import gold_items, main
-from pipeline.report import TASKS, Assessment, ReportError, _system, bootstrap, compare
+from baozhi.cli import main
+from baozhi.evaluate import gold_items
+from baozhi.report import TASKS, Assessment, ReportError, _system, bootstrap, compare
 
 TEAM = [str(p) for p in sorted(GOLD.glob("*.json")) if not p.name.startswith("000_")]
 ROUNDS = "200"
@@ -260,7 +261,7 @@ def test_page_content_is_escaped(tmp_path, capsys):
 
 
 def test_fact_error_categories():
-    from pipeline.report import CONTEXT, METRIC, SCALE, SIGN, UNIT, classify
+    from baozhi.report import CONTEXT, METRIC, SCALE, SIGN, UNIT, classify
 
     def fact(metric=(0, 2), name="收入", value="100", unit="元", change="5", change_unit="%", period=None):
         return {"metric": {"start": metric[0], "end": metric[1], "text": ""}, "metric_name": name,

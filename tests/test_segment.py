@@ -1,4 +1,4 @@
-from pipeline.segment import segment
+from baozhi.segment import segment
 
 SEED_TITLES = ["上半年软件业收入和利润增速持续回升", "2020年全国工业和信息化主管部门负责同志电视电话会议在京召开",
                "“医疗云”：架起医患之桥"]

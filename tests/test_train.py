@@ -8,12 +8,12 @@ from conftest import GOLD, PAGES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.export import validate
-from pipeline.learn.data import load_standoff, page_view, windows
-from pipeline.learn.features import Collator, featurize
-from pipeline.learn.schema import LAYERS, tags
-from pipeline.learn.tokenizer import build_vocab, encode_chars, save_vocab, unk_rate
-from pipeline.model import page_to_json
+from baozhi.export import validate
+from baozhi.layers import LAYERS, tags, windows
+from baozhi.learn.data import load_standoff, page_view
+from baozhi.model import page_to_json
+from baozhi.nn.features import Collator, featurize
+from baozhi.nn.tokenizer import build_vocab, encode_chars, save_vocab, unk_rate
 
 TRAIN_PAGES = [GOLD / "telecom_2024h1.json", GOLD / "trade_2024q1.json"]
 
@@ -76,9 +76,9 @@ def test_features_align_tags_with_characters(tokenizer):
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory):
     """Pretrain a tiny char BERT for a few steps, fine-tune it for a few steps, write the card."""
-    from pipeline.learn.card import write_card
-    from pipeline.learn.finetune import FinetuneConfig, finetune
-    from pipeline.learn.pretrain import PretrainConfig, pretrain
+    from baozhi.learn.card import write_card
+    from baozhi.learn.finetune import FinetuneConfig, finetune
+    from baozhi.learn.pretrain import PretrainConfig, pretrain
 
     base, out = tmp_path_factory.mktemp("base"), tmp_path_factory.mktemp("model")
     pretrain(base, ".", PretrainConfig(hidden_size=32, layers=1, heads=2, intermediate_size=64, max_steps=3,
@@ -103,7 +103,7 @@ def test_finetune_writes_a_complete_model_directory(tiny_model):
 
 
 def test_saved_model_runs_in_the_pipeline(tiny_model):
-    from pipeline.extractor import Extractor
+    from baozhi.extractor import Extractor
 
     out, _ = tiny_model
     result = Extractor(model=out).extract_file(PAGES / "software_2023q3.txt")
@@ -121,7 +121,7 @@ def test_saved_model_runs_in_the_pipeline(tiny_model):
 
 
 def test_ner_evaluation_gives_the_model_rule_hints_per_sentence(tiny_model):
-    from pipeline.learn.ner_eval import _shifted, model_entities
+    from baozhi.learn.ner_eval import _shifted, model_entities
 
     assert _shifted({"start": 1, "end": 3, "core": {"start": 0, "end": 2}, "n": 7}, 5) == \
         {"start": 6, "end": 8, "core": {"start": 5, "end": 7}, "n": 7}
@@ -133,15 +133,15 @@ def test_ner_evaluation_gives_the_model_rule_hints_per_sentence(tiny_model):
 
 
 def test_missing_model_is_a_clear_error(tmp_path):
-    from pipeline.extractor import Extractor
+    from baozhi.extractor import Extractor
 
     with pytest.raises(OSError, match="no model there"):
         Extractor(model=tmp_path)
 
 
 def test_finetune_continues_from_a_model_directory(tiny_model, tmp_path):
-    from pipeline.learn.finetune import FinetuneConfig, finetune
-    from pipeline.learn.network import ExtractorModel
+    from baozhi.learn.finetune import FinetuneConfig, finetune
+    from baozhi.nn.network import ExtractorModel
 
     out, _ = tiny_model
     saved = ExtractorModel.from_pretrained(str(out)).heads["fact"].weight
@@ -156,7 +156,7 @@ def test_encoder_can_be_cut_to_its_first_layers(tmp_path):
     import torch
     from transformers import BertConfig, BertModel
 
-    from pipeline.learn.network import ExtractorModel
+    from baozhi.nn.network import ExtractorModel
 
     base = BertModel(BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=3, num_attention_heads=2,
                                 intermediate_size=32))
@@ -173,7 +173,7 @@ def test_a_trained_model_is_cut_into_a_smaller_student(tmp_path):
     import torch
     from transformers import BertConfig
 
-    from pipeline.learn.network import ExtractorConfig, ExtractorModel
+    from baozhi.nn.network import ExtractorConfig, ExtractorModel
 
     encoder = BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=3, num_attention_heads=2,
                          intermediate_size=32).to_dict()
@@ -201,9 +201,9 @@ def test_a_trained_model_is_cut_into_a_smaller_student(tmp_path):
 
 
 def test_teacher_silver_takes_labels_from_the_teacher_and_hints_from_the_rules():
-    from pipeline.extractor import Extractor
-    from pipeline.learn.data import prediction_examples
-    from pipeline.learn.silver import RULE_LAYERS
+    from baozhi.extractor import Extractor
+    from baozhi.learn.data import prediction_examples
+    from baozhi.learn.silver import RULE_LAYERS
 
     text = (PAGES / "software_2023q3.txt").read_bytes().decode("utf-8-sig")
     rules = page_to_json(Extractor(extractor="rules").extract_text(text, _source()))
@@ -220,7 +220,7 @@ def test_teacher_silver_takes_labels_from_the_teacher_and_hints_from_the_rules()
 
 
 def _source():
-    from pipeline.model import Source
+    from baozhi.model import Source
 
     return Source("p", "", "utf-8", "test")
 
@@ -231,7 +231,7 @@ def test_relation_scores_by_parts_equal_the_mlp_on_the_concatenation():
     import torch
     from transformers import BertConfig
 
-    from pipeline.learn.network import ExtractorConfig, ExtractorModel, bucket
+    from baozhi.nn.network import ExtractorConfig, ExtractorModel, bucket
 
     torch.manual_seed(0)
     encoder = BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
@@ -258,7 +258,7 @@ _SPAN_LABELS = ["METRIC", "VALUE", "CHANGE", "PERIOD", "SCOPE", "BASIS", "VERB",
 @given(st.lists(st.tuples(st.integers(0, 400), st.integers(1, 9), st.sampled_from(_SPAN_LABELS)), max_size=70))
 def test_candidate_pairs_are_every_typed_pair_within_reach(raw):
     """The vectorised pair finder against its definition, a double loop over heads and tails."""
-    from pipeline.learn.features import MAX_PAIRS, RELATION_INDEX, WINDOW, candidate_pairs
+    from baozhi.nn.features import MAX_PAIRS, RELATION_INDEX, WINDOW, candidate_pairs
 
     spans = [(start, start + length, label) for start, length, label in raw]
     expected = [(i, j, RELATION_INDEX[(h[2], t[2])]) for i, h in enumerate(spans) for j, t in enumerate(spans)
@@ -272,7 +272,7 @@ def test_token_bounds_run_from_the_first_to_the_last_tokenised_character(tokens_
     """Characters with 0 tokens (spaces), 1 (the char tokenizer) or several (a hub tokenizer's pieces)."""
     import numpy as np
 
-    from pipeline.learn.features import token_bounds
+    from baozhi.nn.features import token_bounds
 
     positions = np.array([c for c, n in enumerate(tokens_per_char) for _ in range(n)], dtype=np.int64)
     tokens = np.arange(1, len(positions) + 1)  # token 0 is [CLS]
@@ -281,3 +281,20 @@ def test_token_bounds_run_from_the_first_to_the_last_tokenised_character(tokens_
     for (s, e), a, b, h in zip(spans, starts, ends, has, strict=True):
         inside = [t for t, c in zip(tokens, positions, strict=True) if s <= c < e]
         assert h == bool(inside) and (not inside or (a, b) == (inside[0], inside[-1] + 1))
+
+
+def test_news_loader_skips_reserved_files_and_excluded_items(tmp_path):
+    import json
+
+    from baozhi.learn.texts import news_items
+
+    for rel, records in (("finna/eval_list.json", [["摘要", "保留的评测新闻一条。"]]),
+                         ("finna/problem_list.json", [{"id": 0, "input": "可用新闻甲。"},
+                                                      {"id": 1, "input": "测试新闻乙。"}]),
+                         ("finnl/eval_list.json", [["保留的分类新闻。", "公司"]]),
+                         ("finnl/train_list.json", [["可用新闻丙。", "公司"]])):
+        path = tmp_path / "fincuge" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    texts = [t for _, t in news_items(tmp_path, exclude={("finna/problem_list.json", 1)})]
+    assert sorted(texts) == sorted(["可用新闻甲。", "可用新闻丙。"])

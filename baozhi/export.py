@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import tempfile
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
 
 from .model import PageResult, page_to_json
 
 
 @lru_cache(maxsize=1)
 def page_schema() -> dict:
-    return json.loads(resources.files("pipeline").joinpath("schema/page.schema.json").read_text(encoding="utf-8"))
+    return json.loads(resources.files("baozhi").joinpath("schema/page.schema.json").read_text(encoding="utf-8"))
 
 
 def validate(document: dict) -> None:
@@ -92,22 +89,3 @@ def render_table(docs: list[dict], explain: bool = False, width: int = 120) -> s
             if art["entities"]:
                 console.print("entities: " + "，".join(f"{e['text']}/{e['label']}" for e in art["entities"]))
     return buf.getvalue()
-
-
-def write_atomic(path: str | Path, content: str) -> None:
-    """Write to a temporary file beside `path`, then rename: readers never see half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(content)
-            fh.flush()
-            os.fsync(fh.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; an output file gets the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -237,7 +237,7 @@ def render_page(doc: dict, text: str) -> str:
             f"{len(doc['articles'])} articles · {n_facts} facts · {n_dirs} directives")
     return ("<!DOCTYPE html>\n<html lang=\"zh\"><head><meta charset=\"utf-8\">"
             f"<title>{escape(Path(src['path']).name)}</title><style>{CSS}</style></head><body>"
-            f'<header class="page"><h1>{escape(src["path"])}</h1><p>{info}</p>'
+            f'<header class="page"><h1>{escape(Path(src["path"]).name)}</h1><p>{info}</p>'
             f'<p class="legend">{_legend()} · click a fact or directive to see its evidence</p></header>'
             f'<main>{"".join(body)}</main><script>{JS}</script></body></html>\n')
 

@@ -12,22 +12,23 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
+from .files import write_atomic
 from .ingest import read_page
 
 LABELS = ("METRIC", "VALUE", "CHANGE", "BASIS", "PERIOD", "SCOPE", "DIRECTIVE", "CORE", "VERB", "OBJECT",
           "PER", "LOC", "ORG", "TITLE", "BYLINE", "SOURCE", "SECTION", "CONT_FROM", "CONT_TO", "ARTICLE")
 ENTITY_LABELS = ("PER", "LOC", "ORG")
-COLOURS = {"METRIC": "#7aecec", "VALUE": "#bfeeb7", "CHANGE": "#feca74", "BASIS": "#c887fb", "PERIOD": "#ddd",
+# One colour per label (no two labels share one), so a render or a Label Studio task tells them apart.
+COLOURS = {"METRIC": "#7aecec", "VALUE": "#bfeeb7", "CHANGE": "#feca74", "BASIS": "#c887fb", "PERIOD": "#dddddd",
            "SCOPE": "#9cc9cc", "DIRECTIVE": "#e4e7d2", "CORE": "#ffeb80", "VERB": "#ff9561", "OBJECT": "#f0d0ff",
-           "PER": "#aa9cfc", "LOC": "#ff9561", "ORG": "#7aecec", "TITLE": "#ffd6a5", "BYLINE": "#e0e0e0",
-           "SOURCE": "#e0e0e0", "SECTION": "#ffe0b3", "CONT_FROM": "#d0e8ff", "CONT_TO": "#d0e8ff",
+           "PER": "#aa9cfc", "LOC": "#ffb3c7", "ORG": "#8fd3ff", "TITLE": "#ffd6a5", "BYLINE": "#e0e0e0",
+           "SOURCE": "#d5d5c0", "SECTION": "#ffe0b3", "CONT_FROM": "#d0e8ff", "CONT_TO": "#c2f0e0",
            "ARTICLE": "#f5f5f5"}
 # A relation's type follows from the label it points at, so arrows drawn without a label still rebuild.
 RELATION_OF = {"METRIC": "metric", "CHANGE": "change", "BASIS": "basis", "PERIOD": "period", "SCOPE": "scope",
@@ -607,10 +608,13 @@ def sniff(path: str | Path) -> str:
         first = next(iter(_read_jsonl(path)), {})
         return "pred" if "source" in first else "doccano"
     if path.suffix != ".json":
+        if _looks_tagged(path):
+            raise ConvertError(f"{path}: a token-per-line tagged file (CoNLL/BIO), not a page; it can only be "
+                               "written (--to conll), not read")
         return "page"
     data = _read_json(path)
     first = (data[0] if data else {}) if isinstance(data, list) else data
-    if isinstance(first, dict) and first.get("format") == 1:
+    if isinstance(first, dict) and first.get("format") in (1, 2) and first.get("kind", "page") == "page":
         return "gold"
     if isinstance(first, dict) and "data" in first:
         return "labelstudio"
@@ -619,20 +623,16 @@ def sniff(path: str | Path) -> str:
     raise ConvertError(f"{path}: cannot tell what this file is (give --from)")
 
 
-def write_bytes_atomic(path: str | Path, content: bytes) -> None:
-    """Like export.write_atomic, for binary output (DocBin)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+def _looks_tagged(path: Path, sample: int = 200) -> bool:
+    """Most lines of the file's head are `token TAG` with a BIO-style tag: CoNLL, not newspaper text."""
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(content)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            lines = [line.split() for _, line in zip(range(sample), fh, strict=False) if line.strip()]
+    except OSError:
+        return False
+    tagged = sum(1 for parts in lines if len(parts) >= 2 and (parts[-1] == "O" or parts[-1][:2] in ("B-", "I-",
+                                                                                                  "E-", "S-")))
+    return bool(lines) and tagged >= 0.8 * len(lines)
 
 
 def gold_json(gold: dict) -> str:
@@ -641,7 +641,6 @@ def gold_json(gold: dict) -> str:
 
 def write_docs(docs: list[PageDoc], target: str, out: str | Path) -> list[Path]:
     """Write `docs` as `target` to `out` (a folder for gold); every file atomically. The written paths."""
-    from .export import write_atomic
 
     out = Path(out)
     if target == "labelstudio":
@@ -654,7 +653,7 @@ def write_docs(docs: list[PageDoc], target: str, out: str | Path) -> list[Path]:
                                   for i, d in enumerate(docs, 1)))
         return [out]
     if target == "spacy":
-        write_bytes_atomic(out, to_docbin(docs))
+        write_atomic(out, to_docbin(docs))
         return [out]
     if target == "conll":
         write_atomic(out, to_conll(docs))
@@ -665,7 +664,6 @@ def write_docs(docs: list[PageDoc], target: str, out: str | Path) -> list[Path]:
 
 
 def _write_gold(docs: list[PageDoc], out: Path) -> list[Path]:
-    from .export import write_atomic
 
     if out.suffix == ".json":
         if len(docs) != 1:

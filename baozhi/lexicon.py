@@ -53,3 +53,11 @@ CHINESE_UNITS = {"十": 10, "百": 100, "千": 1000}
 
 APPROX_BEFORE = ["约", "近", "不超过", "不超", "超过", "超", "逾", "大约", "接近", "将近", "不足", "不到", "高达", "达到约"]
 APPROX_AFTER = ["左右", "以上", "多", "余", "以下", "上下"]
+
+# Gold format 2: the closed value sets of the analyst-complete fact fields and page furniture
+# (annotations/GUIDELINES.md, "Gold format 2"), shared by gold checks, extraction and tables.
+MODALITIES = ("actual", "target", "forecast", "prior")
+BASIS_CLASSES = ("yoy", "mom", "vs_period", "two_year_avg")
+SCOPE_KINDS = ("region", "company", "group", "market")
+FURNITURE_KINDS = ("masthead", "running_head", "footer", "credit", "contact", "daodu", "advert", "other")
+ARTICLE_KINDS = ("article", "brief", "qa")

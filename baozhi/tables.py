@@ -7,10 +7,14 @@ pandas/DuckDB read a folder of parts as one table.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from .model import PageResult, number_to_json
+from .numbers import number_to_json
+
+if TYPE_CHECKING:
+    from .model import PageResult
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .data import WINDOW
-from .schema import LAYERS, RELATIONS, bio_ids, tags
+from ..layers import LAYERS, RELATIONS, WINDOW, bio_ids, tags
 from .tokenizer import encode_chars
 
 RELATION_INDEX = {tuple(pair): i for i, pair in enumerate(RELATIONS)}

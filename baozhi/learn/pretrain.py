@@ -22,8 +22,8 @@ from transformers import (
     set_seed,
 )
 
+from ..nn.tokenizer import build_vocab, encode_chars, save_vocab, unk_rate
 from .texts import pretraining_texts
-from .tokenizer import build_vocab, encode_chars, save_vocab, unk_rate
 
 
 @dataclass

@@ -7,8 +7,11 @@ import json
 import sys
 from pathlib import Path
 
-from .export import render, write_atomic
-from .gold import GoldError, check_gold, discover, load_gold, read_gold_page
+from . import __version__
+from .evaluate import gold_items
+from .export import render
+from .files import PredictionError, write_atomic
+from .gold import GoldError, check_gold, discover, load_gold
 from .ingest import IngestError
 
 
@@ -20,8 +23,7 @@ def _extractor(args):
     from .extractor import Extractor
 
     try:
-        return Extractor(segmenter=args.segmenter, pkuseg_model=args.pkuseg_model, extractor=args.extractor,
-                         model=args.model, quantize=args.quantize, triage=args.triage)
+        return Extractor.from_options(args)
     except (ValueError, OSError) as exc:
         raise CliError(str(exc)) from exc
 
@@ -35,50 +37,29 @@ def _emit(args, text: str) -> int:
     return 0
 
 
+def _read_inputs(extractor, names: list[str]):
+    """Pages from files, `-` meaning standard input (raw bytes, decoded like a file)."""
+    for name in names:
+        yield extractor.extract_bytes(sys.stdin.buffer.read(), "<stdin>") if name == "-" \
+            else extractor.extract_file(name)
+
+
 def cmd_extract(args) -> int:
     extractor = _extractor(args)
-    pages = [extractor.extract_file(p) for p in args.pages]
+    if args.out_dir:
+        if args.output:
+            raise CliError("give -o or --out-dir, not both")
+        out_dir = Path(args.out_dir)
+        stems = [Path(n).stem if n != "-" else "stdin" for n in args.pages]
+        if len(set(stems)) < len(stems):
+            raise CliError("--out-dir: two pages share a file name; their outputs would overwrite each other")
+        for stem, page in zip(stems, _read_inputs(extractor, args.pages), strict=True):
+            write_atomic(out_dir / f"{stem}.json", render([page], "json"))
+        return 0
+    pages = list(_read_inputs(extractor, args.pages))
     width = 160 if args.output else 120
     out = render(pages, args.format, explain=args.explain, width=width)
     return _emit(args, out)
-
-
-def _load_predictions(paths: list[str]) -> dict[str, dict]:
-    by_sha = {}
-    for path in paths:
-        try:
-            raw = Path(path).read_text(encoding="utf-8")
-            docs = [json.loads(line) for line in raw.splitlines() if line.strip()] if path.endswith(".jsonl") \
-                else json.loads(raw)
-        except (OSError, json.JSONDecodeError) as exc:
-            raise CliError(f"{path}: not a readable prediction file ({exc})") from exc
-        for doc in docs if isinstance(docs, list) else [docs]:
-            by_sha[doc["source"]["sha256"]] = doc
-    return by_sha
-
-
-def gold_items(gold_paths: list[str], pred_paths: list[str] | None, args=None, root=None, extractor=None):
-    """(name, text, gold, prediction) for every gold file; predictions are run when not given
-    (with `extractor`, else one built from args)."""
-    from .model import page_to_json
-
-    golds = [load_gold(p) for p in discover(gold_paths)]
-    if args is not None and getattr(args, "split", None):
-        golds = [g for g in golds if g.get("split") in args.split]
-    preds = _load_predictions(pred_paths) if pred_paths else None
-    if preds is None and extractor is None:
-        extractor = _extractor(args)
-    items = []
-    for gold in golds:
-        text, data = read_gold_page(gold, root)
-        if preds is not None:
-            if gold["sha256"] not in preds:
-                raise CliError(f"{gold['_gold_path']}: no prediction for page sha256 {gold['sha256'][:12]}…")
-            pred = preds[gold["sha256"]]
-        else:
-            pred = page_to_json(extractor.extract_bytes(data, gold["file"]))
-        items.append((gold["file"], text, gold, pred))
-    return items
 
 
 def cmd_evaluate(args) -> int:
@@ -109,7 +90,7 @@ def cmd_evaluate(args) -> int:
 
 def cmd_gold_check(args) -> int:
     bad = 0
-    for path in discover(args.files):
+    for path in discover(args.files) + discover(args.files, kind="news"):
         problems = check_gold(load_gold(path))
         for p in problems:
             print(f"{path}: {p}")
@@ -137,7 +118,8 @@ def cmd_batch(args) -> int:
     else:
         print(f"baozhi batch: {summary.pages} pages, {summary.failed} failed, {summary.chunks_done} chunks written, "
               f"{summary.chunks_skipped} resumed, {summary.seconds:.1f}s → {args.out}", file=sys.stderr)
-    return min(summary.failed, 125)
+    # A completed run is a success: failed pages are recorded in errors.jsonl. --strict makes them fail it.
+    return 1 if args.strict and summary.failed else 0
 
 
 def cmd_render(args) -> int:
@@ -166,6 +148,7 @@ def cmd_convert(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="baozhi", description="Structured facts from Chinese newspaper pages.")
+    parser.add_argument("--version", action="version", version=f"baozhi {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def nlp_options(p):
@@ -182,9 +165,10 @@ def build_parser() -> argparse.ArgumentParser:
                             "none: the model reads everything)")
 
     ex = sub.add_parser("extract", help="extract articles, facts, directives and entities from pages")
-    ex.add_argument("pages", nargs="+", help="page text files (UTF-8, GB18030/GBK, Big5, UTF-16 with BOM)")
+    ex.add_argument("pages", nargs="+", help="page text files (UTF-8, GB18030/GBK, Big5, UTF-16 with BOM); - reads stdin")
     ex.add_argument("--format", choices=["json", "jsonl", "table"], default="json")
     ex.add_argument("-o", "--output", help="write here (atomically) instead of stdout")
+    ex.add_argument("--out-dir", help="write one JSON file per page into this folder (atomically)")
     ex.add_argument("--explain", action="store_true", help="with --format table: list every layout repair")
     nlp_options(ex)
     ex.set_defaults(func=cmd_extract)
@@ -216,6 +200,8 @@ def build_parser() -> argparse.ArgumentParser:
     ba.add_argument("--chunk-size", type=int, default=16, help="pages per output part (default 16)")
     ba.add_argument("--timeout", type=float, default=60.0, help="seconds per page before it is failed (local)")
     ba.add_argument("--quiet", action="store_true")
+    ba.add_argument("--strict", action="store_true",
+                    help="exit 1 when any page failed (default: 0 once the run completes; failures are in errors.jsonl)")
     nlp_options(ba)
     ba.set_defaults(func=cmd_batch)
 
@@ -252,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (IngestError, GoldError, CliError) as exc:
+    except (IngestError, GoldError, PredictionError, CliError) as exc:
         print(f"baozhi: error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:

@@ -9,7 +9,6 @@ the relations between them. Splits are by page/document, never by sentence.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -18,102 +17,15 @@ from datasets import Dataset, DatasetDict
 
 from ..gold import discover, load_gold, read_gold_page
 from ..ingest import looks_traditional, normalize_view
+from ..layers import LABEL_LAYER, LAYERS, drop_overlaps, layer_spans, windows
 from ..model import TextView
 from ..repair import repair
-from .schema import LABEL_LAYER, LAYERS
-
-WINDOW = 126  # characters per window: [CLS] + 126 + [SEP] fits 128 positions
-STRIDE = 96
-_SENTENCE_END = re.compile(r"[。！？；]")
 
 
 def page_view(text: str) -> TextView:
     """Exactly the view `Extractor` builds: folded, simplified when traditional, repaired."""
     view, _ = repair(normalize_view(text, simplify=looks_traditional(text)))
     return view
-
-
-def windows(text: str, size: int = WINDOW, stride: int = STRIDE) -> list[tuple[int, int]]:
-    """Windows over each line of `text`; a long line gets overlapping windows that start, when
-    possible, at a sentence start."""
-    out = []
-    pos = 0
-    for line in text.split("\n"):
-        start, end = pos, pos + len(line)
-        pos = end + 1
-        if not line.strip():
-            continue
-        s = start
-        while True:
-            e = min(s + size, end)
-            out.append((s, e))
-            if e >= end:
-                break
-            nxt = s + stride
-            cut = _SENTENCE_END.search(text, s + stride // 2, nxt)
-            s = cut.end() if cut else nxt
-    return out
-
-
-def layer_spans(page: dict, view: TextView) -> tuple[list[tuple[int, int, str]], list[tuple[tuple, tuple]]]:
-    """Labelled spans (view offsets) and relation pairs of one gold/prediction document (its facts,
-    directives and entities as `baozhi extract` writes them, flattened over articles)."""
-
-    def vs(span: dict | None, label: str):
-        if not span:
-            return None
-        start, end = view.from_original(span["start"]), view.from_original(span["end"])
-        return (start, end, label) if end > start else None
-
-    spans, relations = set(), set()
-
-    def add(span, label):
-        s = vs(span, label)
-        if s:
-            spans.add(s)
-        return s
-
-    for fact in page.get("facts", []):
-        value, change = add(fact.get("value"), "VALUE"), add(fact.get("change"), "CHANGE")
-        anchor = value or change
-        if anchor is None:
-            continue
-        for key, label in (("metric", "METRIC"), ("period", "PERIOD"), ("scope", "SCOPE"), ("basis", "BASIS")):
-            target = add(fact.get(key), label)
-            if target:
-                relations.add((anchor, target))
-                if value and change:
-                    relations.add((change, target))
-        if value and change:
-            relations.add((value, change))
-    for d in page.get("directives", []):
-        directive = add(d, "DIRECTIVE")
-        add(d.get("core"), "CORE")
-        if d.get("cue"):
-            cue_start = d["text"].find(d["cue"])
-            if cue_start >= 0:
-                add({"start": d["start"] + cue_start, "end": d["start"] + cue_start + len(d["cue"])}, "CUE")
-        for action in d.get("actions", []):
-            verb, obj = add(action["verb"], "VERB"), add(action["object"], "OBJECT")
-            if directive and verb:
-                relations.add((directive, verb))
-            if verb and obj:
-                relations.add((verb, obj))
-    for e in page.get("entities", []):
-        add(e, e["label"])
-    return sorted(spans), sorted(relations)
-
-
-def drop_overlaps(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """Within one layer spans cannot overlap: keep the earlier (then longer) one."""
-    kept: list[tuple[int, int, str]] = []
-    last_end: dict[str, int] = {}
-    for s in sorted(spans, key=lambda x: (x[0], -(x[1] - x[0]))):
-        layer = LABEL_LAYER[s[2]]
-        if s[0] >= last_end.get(layer, -1):
-            kept.append(s)
-            last_end[layer] = s[1]
-    return kept
 
 
 def _clean(spans, relations) -> tuple[list, list]:

@@ -19,7 +19,7 @@ from torch import nn
 from transformers import AutoConfig, AutoModel, PretrainedConfig, PreTrainedModel
 from transformers.utils import ModelOutput
 
-from .schema import LAYERS, RELATIONS, bio_tags
+from ..layers import LAYERS, RELATIONS, bio_tags
 
 DISTANCE_BUCKETS = [0, 1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128]
 

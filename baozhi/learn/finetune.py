@@ -17,12 +17,12 @@ from seqeval.metrics import classification_report
 from seqeval.scheme import IOB2
 from transformers import EarlyStoppingCallback, Trainer, TrainingArguments, set_seed
 
+from ..layers import LAYERS, tags
+from ..nn.features import Collator, featurize
+from ..nn.network import ExtractorModel
+from ..nn.tokenizer import load_tokenizer
 from .data import gold_examples, label_counts
-from .features import Collator, featurize
-from .network import ExtractorModel
-from .schema import LAYERS, tags
 from .silver import ner_examples
-from .tokenizer import load_tokenizer
 
 
 @dataclass

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import html.parser
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -110,13 +111,54 @@ def decode_bytes(data: bytes, name: str = "<bytes>") -> Decoded:
     raise IngestError(f"{name}: not text in UTF-8, GB18030 or Big5 (binary or undecodable bytes)")
 
 
+HTML_SUFFIXES = (".html", ".htm")
+
+
 def read_page(path: str | Path) -> tuple[str, Source]:
+    """A page file's text: decoded, and for HTML files (by suffix) its visible text, so that
+    `extract` and `batch` read an HTML page the same way."""
     path = Path(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise IngestError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-    return decode_page(data, str(path))
+    text, source = decode_page(data, str(path))
+    if path.suffix.lower() in HTML_SUFFIXES:
+        text = html_to_text(text)
+    return text, source
+
+
+class _HTMLText(html.parser.HTMLParser):
+    BREAKS = {"p", "br", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "section", "article"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self.skip += 1
+        elif tag in self.BREAKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style"):
+            self.skip = max(0, self.skip - 1)
+        elif tag in self.BREAKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if not self.skip:
+            self.parts.append(data)
+
+
+def html_to_text(markup: str) -> str:
+    """Visible text of an HTML page; offsets of its results refer to this text."""
+    parser = _HTMLText()
+    parser.feed(markup)
+    return re.sub(r"\n{3,}", "\n\n", "".join(parser.parts))
+
 
 
 def decode_page(data: bytes, name: str) -> tuple[str, Source]:

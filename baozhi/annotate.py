@@ -86,7 +86,7 @@ def entities_component(doc: Doc) -> Doc:
 
 
 class ModelComponent:
-    """Facts, directives and entities from a fine-tuned model (`pipeline.extract.neural`).
+    """Facts, directives and entities from a fine-tuned model (`baozhi.extract.neural`).
 
     The model reads body paragraphs; a model trained with hints first gets the rule extractors'
     output on the page as input features. Lines outside the body (titles, bylines, section

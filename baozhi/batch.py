@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import glob
 import hashlib
-import html.parser
 import json
 import multiprocessing
 import os
@@ -28,7 +27,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .export import write_atomic
+from .files import write_atomic
 from .model import page_to_json
 from .tables import SCHEMAS, PageMeta, page_rows, to_table
 
@@ -176,45 +175,12 @@ def chunks(refs: Iterator[PageRef], size: int) -> Iterator[tuple[int, list[PageR
 
 # -- one chunk (runs in a worker) --------------------------------------------------------------
 
-class _HTMLText(html.parser.HTMLParser):
-    BREAKS = {"p", "br", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "section", "article"}
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skip = 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag in ("script", "style"):
-            self.skip += 1
-        elif tag in self.BREAKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag):
-        if tag in ("script", "style"):
-            self.skip = max(0, self.skip - 1)
-        elif tag in self.BREAKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data):
-        if not self.skip:
-            self.parts.append(data)
-
-
-def html_to_text(markup: str) -> str:
-    """Visible text of an HTML page; offsets of its results refer to this text."""
-    parser = _HTMLText()
-    parser.feed(markup)
-    return re.sub(r"\n{3,}", "\n\n", "".join(parser.parts))
-
-
 @lru_cache(maxsize=2)
 def _extractor(config: Config):
     """One pipeline per worker process, built on its first page and reused."""
     from .extractor import Extractor
 
-    return Extractor(segmenter=config.segmenter, pkuseg_model=config.pkuseg_model, extractor=config.extractor,
-                     model=config.model, quantize=config.quantize, triage=config.triage)
+    return Extractor.from_options(config)
 
 
 class _PageTimeout(Exception):
@@ -226,7 +192,6 @@ def _on_alarm(signum, frame):
 
 
 def _extract(ref: PageRef, config: Config):
-    from .ingest import decode_page
     from .model import Source
 
     extractor = _extractor(config)
@@ -236,11 +201,7 @@ def _extract(ref: PageRef, config: Config):
         return extractor.extract_text(ref.text, source)
     if ref.error is not None:
         raise ValueError(ref.error)
-    data = Path(ref.path).read_bytes()
-    if Path(ref.path).suffix in (".html", ".htm"):
-        text, source = decode_page(data, ref.path)
-        return extractor.extract_text(html_to_text(text), source)
-    return extractor.extract_bytes(data, ref.path)
+    return extractor.extract_file(ref.path)
 
 
 def _write_parquet(path: Path, table: pa.Table) -> None:

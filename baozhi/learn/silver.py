@@ -18,7 +18,7 @@ from pathlib import Path
 from ..extractor import Extractor
 from ..model import Source, page_to_json
 from .data import document_examples, page_view, prediction_examples, rule_hints
-from .texts import ner_corpus, news_items
+from .texts import ner_corpus, news_items, test_news_items
 
 RULE_LAYERS = ("fact", "directive", "dpart", "action")
 NER_TRAIN = (("people_daily", "dev", "train"), ("msra", "train", "train"), ("cluener", "train", "train"),
@@ -42,7 +42,8 @@ def silver_examples(external: str | Path | None = None, news_limit: int | None =
     """Facts and directives on the financial news items: the rules' (`extractor`), or a teacher
     model's (`labeller`) with the rules' output as hints."""
     extractor = extractor or Extractor(extractor="rules")
-    for n, (doc_id, text) in enumerate(news_items(external)):
+    repo = Path(__file__).resolve().parents[2]
+    for n, (doc_id, text) in enumerate(news_items(external, exclude=test_news_items(repo))):
         if news_limit is not None and n >= news_limit:
             break
         rules = _predict(extractor, doc_id, text)

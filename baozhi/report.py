@@ -1,6 +1,6 @@
 """Evaluation reports (`baozhi evaluate --report DIR`) and system comparisons (`--compare A B`).
 
-Every score comes from `pipeline.evaluate`: headline numbers are `Report.as_dict()`, and the
+Every score comes from `baozhi.evaluate`: headline numbers are `Report.as_dict()`, and the
 per-article counts behind the bootstrap are built with evaluate's own matching functions and
 entity tags, so a resample that draws every article once gives back exactly the evaluate figures.
 Everything taken from a page is HTML-escaped: pages are untrusted input.
@@ -37,7 +37,9 @@ from .evaluate import (
     evaluate,
     fact_lenient,
     fact_strict,
+    gold_items,
 )
+from .files import write_atomic
 
 
 class ReportError(Exception):
@@ -118,7 +120,7 @@ def _entity_chunks(text: str, tags: list[list[str]]) -> list[tuple[int, int, int
 
 def page_counts(text: str, gold: dict, pred: dict, gold_tags, pred_tags) -> dict[int, Counter]:
     """Counts per gold article of one page; a match counts where its gold item is."""
-    arts = gold["articles"]
+    arts = gold["articles"] or []
     out = {u: Counter() for u in range(-1, len(arts))}
 
     g_facts, p_facts = gold["facts"], _flatten(pred, "facts")
@@ -726,7 +728,6 @@ def _write_bytes(path: Path, data: bytes) -> None:
 
 
 def write_document(directory: str | Path, doc: Document) -> Path:
-    from .export import write_atomic
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -893,8 +894,6 @@ def _source(spec: str, args):
 
 def system_items(source, args) -> list:
     """(name, text, gold, prediction) from prediction files or an Extractor run on the gold pages."""
-    from .cli import gold_items
-
     if isinstance(source, list):
         return gold_items(args.gold, source, args)
     return gold_items(args.gold, None, args, extractor=source)
@@ -902,7 +901,6 @@ def system_items(source, args) -> list:
 
 def compare_command(args) -> int:
     """`baozhi evaluate --compare A B`: side-by-side scores to stdout (and --report DIR)."""
-    from .export import write_atomic
 
     if args.pred:
         raise ReportError("--compare reads its own predictions; leave out --pred")

@@ -11,11 +11,17 @@ Each score comes with correct / partial / missed / spurious counts.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from seqeval.metrics import classification_report
 from seqeval.scheme import IOB2
+
+from .extractor import Extractor
+from .files import load_predictions
+from .gold import GoldError, discover, load_gold, read_gold_page, read_news_item
+from .model import page_to_json
 
 
 @dataclass
@@ -236,7 +242,8 @@ def score_page(name: str, text: str, gold: dict, pred: dict) -> tuple[PageScores
     s = PageScores(name)
     s.facts, strict, lenient = score_facts(gold["facts"], p_facts)
     s.directives, s.actions = score_directives(gold["directives"], p_dirs)
-    s.articles, s.pk, s.pk_none, s.pk_all, s.lines, s.titles_exact = score_articles(text, gold["articles"], arts)
+    if gold["articles"] is not None:  # news items have no page layout to score
+        s.articles, s.pk, s.pk_none, s.pk_all, s.lines, s.titles_exact = score_articles(text, gold["articles"], arts)
     s.entities = score_entities(gold["entities"], p_ents)
     s.gold_tags = _char_tags(text, gold["entities"])
     s.pred_tags = _char_tags(text, p_ents)
@@ -366,3 +373,54 @@ def fact_errors(items: list[tuple[str, str, dict, dict]]) -> str:
         if lines:
             out += [f"### {name}", *lines, ""]
     return "\n".join(out) + ("\n" if out else "")
+
+
+def gold_items(gold_paths: list[str], pred_paths: list[str] | None, args=None, root=None, extractor=None):
+    """(name, text, gold, prediction) for every gold file; predictions are run when not given
+    (with `extractor`, else one built from args)."""
+    golds = [load_gold(p) for p in discover(gold_paths)]
+    if args is not None and getattr(args, "split", None):
+        golds = [g for g in golds if g.get("split") in args.split]
+    preds = load_predictions(pred_paths) if pred_paths else None
+    if preds is None and extractor is None:
+        extractor = Extractor.from_options(args)
+    items = []
+    progress = preds is None and len(golds) > 1 and sys.stderr.isatty()  # long runs show where they are
+    for n, gold in enumerate(golds, 1):
+        if progress:
+            print(f"\rbaozhi evaluate: page {n}/{len(golds)} {gold['file'][:40]:<40}", end="", file=sys.stderr,
+                  flush=True)
+        text, data = read_gold_page(gold, root)
+        if preds is not None:
+            if gold["sha256"] not in preds:
+                raise GoldError(f"{gold['_gold_path']}: no prediction for page sha256 {gold['sha256'][:12]}…")
+            pred = preds[gold["sha256"]]
+        else:
+            pred = page_to_json(extractor.extract_bytes(data, gold["file"]))
+        items.append((gold["file"], text, gold, pred))
+    if progress:
+        print(file=sys.stderr)
+    return items + news_items(gold_paths, preds, args, root, extractor)
+
+
+def news_items(gold_paths: list[str], preds: dict | None, args=None, root=None, extractor=None) -> list:
+    """(name, text, gold, prediction) for every annotated news item: each item is scored as a page
+    of its own, with no article layout to score (its gold has `articles` None)."""
+    items = []
+    for path in discover(gold_paths, kind="news"):
+        gold = load_gold(path)
+        if args is not None and getattr(args, "split", None) and gold.get("split") not in args.split:
+            continue
+        for item in gold["items"]:
+            text = read_news_item(gold, item, root)
+            name = f"{gold['file']}#{item['item']}"
+            if preds is not None:
+                if item["sha256"] not in preds:
+                    raise GoldError(f"{gold['_gold_path']}: no prediction for item {item['item']} "
+                                    f"(sha256 {item['sha256'][:12]}…)")
+                pred = preds[item["sha256"]]
+            else:
+                extractor = extractor or Extractor.from_options(args)
+                pred = page_to_json(extractor(text, name=name))
+            items.append((name, text, {**item, "articles": None}, pred))
+    return items

@@ -52,7 +52,7 @@ class RuleHints:
     @classmethod
     def from_json(cls, flat: dict, view: TextView) -> RuleHints:
         """`flat`: facts, directives and entities as `baozhi extract` writes them (original offsets)."""
-        from ..learn.data import drop_overlaps, layer_spans
+        from ..layers import drop_overlaps, layer_spans
 
         spans, relations = layer_spans(flat, view)
         spans = drop_overlaps(spans)
@@ -66,7 +66,7 @@ class RuleHints:
 
     def tag_ids(self, layers: dict[str, list[str]], length: int) -> np.ndarray:
         """(layers, length): the BIO tag id of the rules' span at each view position (0: O)."""
-        from ..learn.schema import bio_ids
+        from ..layers import bio_ids
 
         return np.array([bio_ids(self.spans, length, names) for names in layers.values()], dtype=np.int64)
 
@@ -84,8 +84,8 @@ class NeuralExtractor:
 
     def __init__(self, path: str | Path, batch_size: int = 32, threshold: float = 0.5, quantize: bool = False,
                  triage: str = "sentence"):
-        from ..learn.network import ExtractorModel
-        from ..learn.tokenizer import load_tokenizer
+        from ..nn.network import ExtractorModel
+        from ..nn.tokenizer import load_tokenizer
 
         self.path = Path(path)
         if not (self.path / "config.json").exists():
@@ -177,7 +177,7 @@ class NeuralExtractor:
         return out
 
     def tag_all(self, text: str, paragraphs: list[tuple[int, int]], hints: RuleHints | None) -> list[Tagged]:
-        from ..learn.data import STRIDE
+        from ..layers import STRIDE
 
         hint_array = hints.tag_ids(self.layer_tags, len(text)) if hints is not None else None
         results = []
@@ -197,7 +197,7 @@ class NeuralExtractor:
                    hint_array: np.ndarray | None) -> list[Tagged]:
         """Tags of a group of paragraphs, kept in arrays over [lo, hi): each character takes the
         prediction of the window where it lies most central (of two, the earlier)."""
-        from ..learn.data import windows
+        from ..layers import windows
 
         wins = [(p, ps + s, ps + e) for p, (ps, pe) in enumerate(paragraphs) for s, e in windows(text[ps:pe])]
         lo, hi = paragraphs[0][0], paragraphs[-1][1]
@@ -270,7 +270,7 @@ class NeuralExtractor:
     def _relations(self, batches, tagged: list[Tagged], hints: RuleHints | None) -> None:
         """Scores every typed pair of predicted spans inside a window, in one model call for all
         windows (their hidden states stacked, padded to the longest)."""
-        from ..learn.features import pair_arrays, token_bounds
+        from ..nn.features import pair_arrays, token_bounds
 
         related = hints.relations if hints is not None else set()
         columns, keys = [], []

@@ -93,3 +93,12 @@ def parse_quantity(match: re.Match) -> Quantity:
 def _clean(value: Decimal) -> Decimal:
     """Drop exponent artefacts of multiplication (1.2 × 10¹² → 1200000000000)."""
     return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+
+
+def number_to_json(value: Decimal | None) -> int | float | None:
+    """Exact decimal → JSON number (int when integral; the shortest float repr otherwise)."""
+    if value is None:
+        return None
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value)

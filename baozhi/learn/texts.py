@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..gold import RESERVED_NAMES, discover, load_gold, read_gold_page
 from ..ingest import looks_traditional, normalize_view
 
 EXTERNAL = Path(__file__).resolve().parents[2].parent / "shared" / "corpora" / "external"
@@ -105,12 +106,19 @@ def ner_corpus(name: str, split: str, root: str | Path | None = None) -> list[Ne
     raise ValueError(f"unknown NER corpus {name!r}")
 
 
-def news_items(root: str | Path | None = None) -> Iterator[tuple[str, str]]:
-    """(doc id, text) of the FinCUGE financial news items (none of them is an evaluation split
-    of ours; we use their text only, never their labels)."""
+def news_items(root: str | Path | None = None, exclude: set[tuple[str, int]] = frozenset()
+               ) -> Iterator[tuple[str, str]]:
+    """(doc id, text) of the FinCUGE financial news items that may be trained on: never the
+    reserved `eval_list.json` files, never an `exclude`d (file, item) such as our test items.
+    We use their text only, never their labels."""
     base = external_root(root) / "fincuge"
     for path in sorted(base.glob("*/*.json")):
+        if path.name in RESERVED_NAMES:
+            continue
+        relative = f"{path.parent.name}/{path.name}"
         for n, record in enumerate(json.loads(path.read_text(encoding="utf-8"))):
+            if (relative, n) in exclude:
+                continue
             if isinstance(record, dict):
                 text = record.get("input", "")
             else:
@@ -119,18 +127,26 @@ def news_items(root: str | Path | None = None) -> Iterator[tuple[str, str]]:
                 yield f"{path.parent.name}-{path.stem}-{n}", view_text(text.strip())
 
 
+def test_news_items(repo: str | Path) -> set[tuple[str, int]]:
+    """(file, item) of every news item annotated in a test split: kept out of silver and pretraining."""
+    items = set()
+    for path in discover([Path(repo) / "annotations" / "news"], kind="news"):
+        gold = load_gold(path)
+        if gold.get("split") == "test":
+            items |= {(gold["file"], item["item"]) for item in gold.get("items", [])}
+    return items
+
+
 def pretraining_texts(repo: str | Path, root: str | Path | None = None) -> Iterator[str]:
     """Unlabelled text for masked-language pretraining: financial news, the training splits of
     the NER corpora, and the team's pages (never a test split, never the seed page)."""
-    for _, text in news_items(root):
+    for _, text in news_items(root, exclude=test_news_items(repo)):
         yield text
     for name, split in (("people_daily", "dev"), ("msra", "train"), ("cluener", "train"), ("cluener", "dev")):
         try:
             yield from (s.text for s in ner_corpus(name, split, root))
         except FileNotFoundError:
             continue
-    from ..gold import discover, load_gold, read_gold_page
-
     for path in discover([Path(repo) / "annotations" / "gold"]):
         gold = load_gold(path)
         if gold.get("split") == "test":

@@ -11,6 +11,8 @@ from bisect import bisect_right
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
+from .numbers import number_to_json
+
 SCHEMA_VERSION = "1.0"
 
 
@@ -165,14 +167,44 @@ class PageResult:
     extractor: str
     original: str = field(repr=False, default="")
 
+    def to_json(self) -> dict:
+        """The page as the JSON Schema's document (`baozhi extract --format json`)."""
+        return page_to_json(self)
 
-def number_to_json(value: Decimal | None) -> int | float | None:
-    """Exact decimal → JSON number (int when integral; the shortest float repr otherwise)."""
-    if value is None:
-        return None
-    if value == value.to_integral_value():
-        return int(value)
-    return float(value)
+    def tables(self, page_id: str | None = None) -> dict:
+        """The batch tables of this page as pyarrow Tables: articles, facts, directives, entities."""
+        from .tables import PageMeta, page_rows, to_table  # pyarrow only when asked for
+
+        rows = page_rows(PageMeta(page_id or self.source.path), self)
+        return {name: to_table(name, part) for name, part in rows.items()}
+
+    def to_arrow(self, table: str = "facts", page_id: str | None = None):
+        """One batch table (`facts`, `articles`, `directives`, `entities`) as a pyarrow Table."""
+        return self.tables(page_id)[table]
+
+    def to_pandas(self, table: str = "facts", page_id: str | None = None):
+        """One batch table as a pandas DataFrame (the same columns as the Parquet tables)."""
+        return self.to_arrow(table, page_id).to_pandas()
+
+    def to_spacy(self, nlp=None):
+        """A character-tokenised spaCy Doc of the original text with `doc.spans["facts"]` (labelled by
+        metric name), `doc.spans["directives"]` (by cue) and `doc.ents`, for displaCy's span renderer."""
+        import spacy  # spaCy only when asked for
+        from spacy.tokens import Doc
+
+        vocab = (nlp or spacy.blank("xx")).vocab
+        doc = Doc(vocab, words=list(self.original), spaces=[False] * len(self.original))
+        facts, directives, ents = [], [], []
+        for a in self.articles:
+            for f in a.facts:
+                facts.append(doc.char_span(f.evidence.start, f.evidence.end, label=f.metric_name or "FACT"))
+            for d in a.directives:
+                directives.append(doc.char_span(d.span.start, d.span.end, label=d.cue or "DIRECTIVE"))
+            ents += [doc.char_span(e.span.start, e.span.end, label=e.label) for e in a.entities]
+        doc.spans["facts"] = [s for s in facts if s is not None]
+        doc.spans["directives"] = [s for s in directives if s is not None]
+        doc.ents = spacy.util.filter_spans([s for s in ents if s is not None])
+        return doc
 
 
 def _span(span: Span | None) -> dict | None:

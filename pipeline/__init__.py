@@ -1,1 +1,0 @@
-"""baozhi: structured facts from Chinese newspaper pages."""
