@@ -75,6 +75,16 @@ def cmd_evaluate(args) -> int:
     items = gold_items(args.gold, args.pred, args)
     if not items:
         raise CliError("no gold pages selected")
+    if args.perturb:
+        from .evaluate import robustness, robustness_markdown
+        from .perturb import PERTURBATIONS
+
+        names = list(PERTURBATIONS) if args.perturb == ["all"] else args.perturb
+        unknown = sorted(set(names) - set(PERTURBATIONS))
+        if unknown:
+            raise CliError(f"unknown perturbation {', '.join(unknown)} (all, or {', '.join(PERTURBATIONS)})")
+        rows = robustness(items, _extractor(args), names, seed=args.seed)
+        return _emit(args, json.dumps(rows, indent=1) + "\n" if args.json else robustness_markdown(rows))
     report = evaluate(items)
     out = json.dumps(report.as_dict(), ensure_ascii=False, indent=1) + "\n" if args.json else report.markdown()
     if args.errors and not args.json:
@@ -98,6 +108,32 @@ def cmd_gold_check(args) -> int:
         if not problems:
             print(f"{path}: ok")
     return 1 if bad else 0
+
+
+def cmd_gold_stats(args) -> int:
+    """Pages / news items, facts, directives and entities per split and gold format."""
+    from collections import Counter
+
+    rows: dict[tuple, Counter] = {}
+    for kind in ("page", "news"):
+        for path in discover(args.files, kind=kind):
+            gold = load_gold(path)
+            docs = gold["items"] if kind == "news" else [gold]
+            row = rows.setdefault((kind, gold["split"], gold["format"]), Counter())
+            row["files"] += 1
+            row["documents"] += len(docs)
+            for key in ("facts", "directives", "entities"):
+                row[key] += sum(len(d.get(key, [])) for d in docs)
+    out = "| kind | split | format | files | pages/items | facts | directives | entities |\n|---|---|---|---|---|---|---|---|\n"
+    total = Counter()
+    for (kind, split, fmt), row in sorted(rows.items()):
+        total.update(row)
+        out += (f"| {kind} | {split} | {fmt} | {row['files']} | {row['documents']} | {row['facts']} | "
+                f"{row['directives']} | {row['entities']} |\n")
+    out += (f"| all | | | {total['files']} | {total['documents']} | {total['facts']} | {total['directives']} | "
+            f"{total['entities']} |\n")
+    sys.stdout.write(out)
+    return 0
 
 
 def cmd_batch(args) -> int:
@@ -183,6 +219,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="also write DIR/report.md, a self-contained DIR/report.html and DIR/per_label.png")
     ev.add_argument("--compare", nargs=2, metavar=("A", "B"),
                     help="compare two systems, each a folder of prediction JSON, `rules` or a model folder")
+    ev.add_argument("--perturb", nargs="+", metavar="NAME",
+                    help="score the pages perturbed (all, or masthead footer daodu caption break_numbers blank_runs "
+                         "digit_spaces full_width s2hk s2tw) beside the clean pages: one table row each")
     ev.add_argument("--rounds", type=int, default=1000, help="bootstrap rounds over articles (default 1000)")
     ev.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     ev.add_argument("-o", "--output")
@@ -231,6 +270,9 @@ def build_parser() -> argparse.ArgumentParser:
     gc = gsub.add_parser("check", help="verify every span and the sha256 of gold files")
     gc.add_argument("files", nargs="+")
     gc.set_defaults(func=cmd_gold_check)
+    gs = gsub.add_parser("stats", help="pages, news items, facts, directives and entities per split")
+    gs.add_argument("files", nargs="+")
+    gs.set_defaults(func=cmd_gold_stats)
     return parser
 
 

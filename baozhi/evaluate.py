@@ -22,6 +22,7 @@ from .extractor import Extractor
 from .files import load_predictions
 from .gold import GoldError, discover, load_gold, read_gold_page, read_news_item
 from .model import page_to_json
+from .perturb import perturb
 
 
 @dataclass
@@ -424,3 +425,33 @@ def news_items(gold_paths: list[str], preds: dict | None, args=None, root=None, 
                 pred = page_to_json(extractor(text, name=name))
             items.append((name, text, {**item, "articles": None}, pred))
     return items
+
+
+def robustness(items: list[tuple[str, str, dict, dict]], extractor, names: list[str], seed: int = 0) -> list[dict]:
+    """Scores on the clean pages and under each perturbation (the page and its gold perturbed
+    together), with the drop in fact F1 from clean. News items have no layout to perturb: pages only."""
+    pages = [(name, text, gold) for name, text, gold, _ in items if gold.get("articles") is not None]
+    rows = []
+    clean = evaluate([(n, t, g, p) for n, t, g, p in items if g.get("articles") is not None]).as_dict()
+    rows.append({"perturbation": "clean", **_row(clean, clean)})
+    for pname in names:
+        perturbed = []
+        for name, text, gold in pages:
+            moved = perturb(text, gold, pname, seed)
+            pred = page_to_json(extractor(moved.text, name=f"{name}~{pname}"))
+            perturbed.append((name, moved.text, moved.gold, pred))
+        rows.append({"perturbation": pname, **_row(evaluate(perturbed).as_dict(), clean)})
+    return rows
+
+
+def _row(scores: dict, clean: dict) -> dict:
+    out = {k: scores[k]["f1"] for k in ("facts_strict", "facts_lenient", "directives", "articles")}
+    out["d_facts_strict"] = scores["facts_strict"]["f1"] - clean["facts_strict"]["f1"]
+    return out
+
+
+def robustness_markdown(rows: list[dict]) -> str:
+    head = "| perturbation | facts strict F1 | Δ strict | facts lenient F1 | directives F1 | articles F1 |\n"
+    head += "|---|---|---|---|---|---|\n"
+    return head + "".join(f"| {r['perturbation']} | {r['facts_strict']:.3f} | {r['d_facts_strict']:+.3f} | "
+                          f"{r['facts_lenient']:.3f} | {r['directives']:.3f} | {r['articles']:.3f} |\n" for r in rows)

@@ -113,3 +113,18 @@ def test_news_items_are_scored_as_pages_without_layout(tmp_path, extractor):
     assert scores["facts_lenient"]["f1"] > 0  # the rules find the profit figure
     articles = evaluate(items).totals()["articles"]
     assert (articles.gold, articles.pred) == (0, 0)
+
+
+def test_perturbation_table_from_one_command(tmp_path):
+    import json
+
+    from baozhi.cli import main
+
+    out = tmp_path / "robust.json"
+    assert main(["evaluate", "--gold", str(GOLD / "software_2023q3.json"), "--extractor", "rules", "--perturb",
+                 "masthead", "full_width", "--json", "-o", str(out)]) == 0
+    rows = json.loads(out.read_text())
+    assert [r["perturbation"] for r in rows] == ["clean", "masthead", "full_width"]
+    assert rows[0]["d_facts_strict"] == 0 and all(0 <= r["facts_strict"] <= 1 for r in rows)
+    assert main(["evaluate", "--gold", str(GOLD / "software_2023q3.json"), "--extractor", "rules",
+                 "--perturb", "shuffle"]) == 2

@@ -92,3 +92,12 @@ def test_format2_fact_fields_are_checked(tmp_path):
     for key, bad in (("modality", "guess"), ("basis_class", "yearly"), ("metric_name", "集")):
         g.write_text(json.dumps({**doc, "facts": [{**fact, key: bad}]}, ensure_ascii=False))
         assert check_gold(load_gold(g)), key
+
+
+def test_gold_stats_counts_pages_and_news(tmp_path, capsys):
+    from baozhi.cli import main
+
+    news = _news_gold(tmp_path, [{"id": 0, "input": "康跃科技公告，减持1050.3万股。"}])
+    assert main(["gold", "stats", str(news.parent)]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| news")]
+    assert rows == ["| news | test | 2 | 1 | 1 | 0 | 0 | 1 |"]
