@@ -343,7 +343,7 @@ def evaluate(items: list[tuple[str, str, dict, dict]]) -> Report:
 
 def _fact_line(f: dict) -> str:
     v, c = f.get("value"), f.get("change")
-    parts = [f"metric={f['metric']['text']!r}", f"name={f['metric_name']}"]
+    parts = [f"metric={(f['metric'] or {}).get('text')!r}", f"name={f['metric_name']}"]
     if v:
         parts.append(f"value={v['text']!r}→{v['number']} {v['unit']}")
     if c:
