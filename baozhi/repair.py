@@ -26,6 +26,29 @@ _PARAGRAPH_START = re.compile(
 )
 
 
+RANGE_SIGNS = "~～-–—至到"
+_SPACE_RUN = re.compile(r"[ \t]+")
+
+
+def _cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+def _typeset_space(text: str, start: int, end: int) -> bool:
+    """Whether spaces inside a line are typesetting, not words apart: between a digit and a CJK
+    character, unit, % or range sign (`2856 亿元`, `增长 9%`, `1~5 月`, `第 6 版`), or a thin
+    thousands space inside a number (`8 075亿美元`)."""
+    if start == 0 or end >= len(text):
+        return False
+    left, right = text[start - 1], text[end]
+    if left.isdigit():
+        if _cjk(right) or right in "%‰" or right in RANGE_SIGNS:
+            return True
+        return right.isdigit() and re.match(r"\d{3}(?!\d)", text[end:end + 4]) is not None \
+            and re.search(r"(?<![\d.])\d{1,3}$", text[max(0, start - 4):start]) is not None
+    return (_cjk(left) or left in RANGE_SIGNS) and right.isdigit()
+
+
 def _lines(text: str) -> list[tuple[int, int]]:
     """(start, end) of each non-blank line, end excluding trailing whitespace."""
     out = []
@@ -57,6 +80,9 @@ def _should_join(a: str, b: str) -> str | None:
         return "line ends mid-sentence"
     fragment = re.match(r"^([^，。；！？、]{1,2})([。，；！？])", b)
     if fragment and (fragment.group(2) != "，" or _is_word(a[-2:], fragment.group(1))):
+        return "line ends mid-word"
+    if len(a) >= 3 and any(p in b for p in CLAUSE_PUNCT) and _cjk(a[-1]) and _cjk(b[0]) and _is_word(a[-2:], b[:2]):
+        # a column break inside a word of a body line (`实现利\n润总额…`): the next line is prose
         return "line ends mid-word"
     return None
 
@@ -119,6 +145,11 @@ def repair(view: TextView) -> tuple[TextView, list[Repair]]:
         while j >= 0 and text[j] in " \t" and keep[j]:
             keep[j] = False
             j -= 1
+
+    # typeset spaces inside numbers and between numbers and words
+    for m in _SPACE_RUN.finditer(text):
+        if all(keep[m.start():m.end()]) and _typeset_space(text, m.start(), m.end()):
+            delete(m.start(), m.end(), "typeset_space", "space between a number and a word or unit")
 
     new_text = "".join(ch for ch, k in zip(text, keep, strict=True) if k)
     new_index = [ix for ix, k in zip(view.index, keep, strict=True) if k]

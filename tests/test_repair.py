@@ -1,3 +1,4 @@
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -64,3 +65,40 @@ def test_byline_before_a_short_first_clause_is_not_joined():
 def test_word_split_before_a_comma_is_joined():
     view, _ = run("今年以来全省用电量持续回\n\n升，工业用电增长较快。\n")
     assert view.text == "今年以来全省用电量持续回升，工业用电增长较快。"
+
+
+@pytest.mark.parametrize("printed, read", [
+    ("全国完成2856 亿元，同比增长 9%。", "全国完成2856亿元，同比增长9%。"),
+    ("1~5 月，出口8 075亿美元", "1~5月，出口8075亿美元"),
+    ("2024 年 1 至 5 月", "2024年1至5月"),
+    ("第 6 版", "第6版"),
+])
+def test_typeset_spaces_are_removed_in_the_view_only(printed, read):
+    view, repairs = repair(normalize_view(printed, simplify=False))
+    assert view.text == read
+    assert all(r.kind == "typeset_space" and r.removed.strip() == "" for r in repairs)
+    # offsets still map to the original: each kept character is where it was printed
+    assert all(printed[i] == ch for i, ch in zip(view.index, view.text, strict=True))
+
+
+@pytest.mark.parametrize("text", ["5G 用户", "Q1 2024", "12 34", "每年 一次"])
+def test_spaces_between_words_stay(text):
+    view, _ = repair(normalize_view(text, simplify=False))
+    assert view.text == text
+
+
+@given(st.text(alphabet="0123456789 亿元增长%~", max_size=40))
+def test_typeset_repair_keeps_every_non_space_character(text):
+    view, _ = repair(normalize_view(text, simplify=False))
+    assert view.text.replace(" ", "") == text.strip().replace(" ", "")
+
+
+def test_column_break_inside_a_word_of_prose_is_joined():
+    view, repairs = run("前三季度，全行业实现利\n润总额10587亿元，同比增长13.2%。\n")
+    assert view.text == "前三季度，全行业实现利润总额10587亿元，同比增长13.2%。"
+    assert [r.kind for r in repairs] == ["join_line"]
+
+
+def test_a_heading_stays_apart_from_the_paragraph_under_it():
+    view, _ = run("行业总体运行平稳\n\n业务收入保持两位数增长。前三季度，收入增长。\n")
+    assert view.text.split("\n")[0] == "行业总体运行平稳"
