@@ -81,9 +81,6 @@ def _should_join(a: str, b: str) -> str | None:
     fragment = re.match(r"^([^，。；！？、]{1,2})([。，；！？])", b)
     if fragment and (fragment.group(2) != "，" or _is_word(a[-2:], fragment.group(1))):
         return "line ends mid-word"
-    if len(a) >= 3 and any(p in b for p in CLAUSE_PUNCT) and _cjk(a[-1]) and _cjk(b[0]) and _is_word(a[-2:], b[:2]):
-        # a column break inside a word of a body line (`实现利\n润总额…`): the next line is prose
-        return "line ends mid-word"
     return None
 
 

@@ -1,5 +1,5 @@
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from baozhi.ingest import normalize_view
@@ -43,6 +43,7 @@ def test_real_paragraph_breaks_and_headings_are_kept():
     assert any(r.kind == "blank_run" for r in repairs)
 
 
+@settings(deadline=None)  # the first example that reaches a word check loads jieba's dictionary
 @given(st.lists(st.sampled_from(["收入增长", "6.7%", "。", "，", "\n", "\n\n", " \n", "亿元", "会议强调", "回", "升",
                                  "三是", "１２"]), max_size=30))
 def test_repair_only_deletes(pieces):
@@ -93,12 +94,8 @@ def test_typeset_repair_keeps_every_non_space_character(text):
     assert view.text.replace(" ", "") == text.strip().replace(" ", "")
 
 
-def test_column_break_inside_a_word_of_prose_is_joined():
-    view, repairs = run("前三季度，全行业实现利\n润总额10587亿元，同比增长13.2%。\n")
-    assert view.text == "前三季度，全行业实现利润总额10587亿元，同比增长13.2%。"
-    assert [r.kind for r in repairs] == ["join_line"]
-
-
-def test_a_heading_stays_apart_from_the_paragraph_under_it():
-    view, _ = run("行业总体运行平稳\n\n业务收入保持两位数增长。前三季度，收入增长。\n")
-    assert view.text.split("\n")[0] == "行业总体运行平稳"
+@pytest.mark.parametrize("heading, body", [("行业总体运行平稳", "业务收入保持两位数增长。前三季度，收入增长。"),
+                                           ("电信业务收入稳步增长", "上半年，电信业务收入累计完成8989.7亿元。")])
+def test_a_heading_stays_apart_from_the_paragraph_under_it(heading, body):
+    view, _ = run(f"{heading}\n\n{body}\n")
+    assert view.text.split("\n")[0] == heading
