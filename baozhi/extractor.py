@@ -14,8 +14,8 @@ from .model import PageResult, Source
 from .repair import repair
 
 EXTRACTOR_NAME = "rules-1.0"
-# The options that choose and configure the extractor, with their defaults: the CLI, batch, report
-# and the model card all pass these and nothing else.
+# The options that choose and configure the extractor, with their defaults, read by
+# `Extractor.from_options` for the CLI, batch and evaluate (report and the model card do not use it yet).
 RUN_OPTIONS = {"segmenter": None, "pkuseg_model": None, "extractor": None, "model": None, "quantize": False,
                "triage": "sentence"}
 MISSING_MODEL_NAME = EXTRACTOR_NAME + " (default model missing)"
