@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 
 from . import __version__
@@ -112,8 +113,6 @@ def cmd_gold_check(args) -> int:
 
 def cmd_gold_stats(args) -> int:
     """Pages / news items, facts, directives and entities per split and gold format."""
-    from collections import Counter
-
     rows: dict[tuple, Counter] = {}
     for kind in ("page", "news"):
         for path in discover(args.files, kind=kind):

@@ -392,37 +392,38 @@ def gold_items(gold_paths: list[str], pred_paths: list[str] | None, args=None, r
             print(f"\rbaozhi evaluate: page {n}/{len(golds)} {gold['file'][:40]:<40}", end="", file=sys.stderr,
                   flush=True)
         text, data = read_gold_page(gold, root)
-        if preds is not None:
-            if gold["sha256"] not in preds:
-                raise GoldError(f"{gold['_gold_path']}: no prediction for page sha256 {gold['sha256'][:12]}…")
-            pred = preds[gold["sha256"]]
-        else:
-            pred = page_to_json(extractor.extract_bytes(data, gold["file"]))
+        pred = _prediction(preds, gold["sha256"], f"{gold['_gold_path']}: page",
+                           lambda data=data, name=gold["file"]: extractor.extract_bytes(data, name))
         items.append((gold["file"], text, gold, pred))
     if progress:
         print(file=sys.stderr)
     return items + news_items(gold_paths, preds, args, root, extractor)
 
 
+def _prediction(preds: dict | None, sha256: str, what: str, run) -> dict:
+    """The given prediction for a page or item (by sha256 of its text), else `run()`'s output."""
+    if preds is None:
+        return page_to_json(run())
+    if sha256 not in preds:
+        raise GoldError(f"{what}: no prediction for sha256 {sha256[:12]}…")
+    return preds[sha256]
+
+
 def news_items(gold_paths: list[str], preds: dict | None, args=None, root=None, extractor=None) -> list:
     """(name, text, gold, prediction) for every annotated news item: each item is scored as a page
     of its own, with no article layout to score (its gold has `articles` None)."""
-    items = []
-    for path in discover(gold_paths, kind="news"):
+    items, paths = [], discover(gold_paths, kind="news")
+    if paths and preds is None and extractor is None:
+        extractor = Extractor.from_options(args)
+    for path in paths:
         gold = load_gold(path)
         if args is not None and getattr(args, "split", None) and gold.get("split") not in args.split:
             continue
         for item in gold["items"]:
             text = read_news_item(gold, item, root)
             name = f"{gold['file']}#{item['item']}"
-            if preds is not None:
-                if item["sha256"] not in preds:
-                    raise GoldError(f"{gold['_gold_path']}: no prediction for item {item['item']} "
-                                    f"(sha256 {item['sha256'][:12]}…)")
-                pred = preds[item["sha256"]]
-            else:
-                extractor = extractor or Extractor.from_options(args)
-                pred = page_to_json(extractor(text, name=name))
+            pred = _prediction(preds, item["sha256"], f"{gold['_gold_path']}: item {item['item']}",
+                               lambda text=text, name=name, run=extractor: run(text, name=name))
             items.append((name, text, {**item, "articles": None}, pred))
     return items
 
@@ -430,13 +431,12 @@ def news_items(gold_paths: list[str], preds: dict | None, args=None, root=None, 
 def robustness(items: list[tuple[str, str, dict, dict]], extractor, names: list[str], seed: int = 0) -> list[dict]:
     """Scores on the clean pages and under each perturbation (the page and its gold perturbed
     together), with the drop in fact F1 from clean. News items have no layout to perturb: pages only."""
-    pages = [(name, text, gold) for name, text, gold, _ in items if gold.get("articles") is not None]
-    rows = []
-    clean = evaluate([(n, t, g, p) for n, t, g, p in items if g.get("articles") is not None]).as_dict()
-    rows.append({"perturbation": "clean", **_row(clean, clean)})
+    pages = [item for item in items if item[2].get("articles") is not None]
+    clean = evaluate(pages).as_dict()
+    rows = [{"perturbation": "clean", **_row(clean, clean)}]
     for pname in names:
         perturbed = []
-        for name, text, gold in pages:
+        for name, text, gold, _ in pages:
             moved = perturb(text, gold, pname, seed)
             pred = page_to_json(extractor(moved.text, name=f"{name}~{pname}"))
             perturbed.append((name, moved.text, moved.gold, pred))

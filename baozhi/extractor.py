@@ -51,8 +51,9 @@ class Extractor:
 
     def __init__(self, segmenter: str | None = None, pkuseg_model: str | None = None, extractor: str | None = None,
                  model: str | Path | None = None, quantize: bool = False, triage: str = "sentence"):
-        self.options = {"segmenter": segmenter, "pkuseg_model": pkuseg_model, "extractor": extractor,
-                        "model": str(model) if model else None, "quantize": quantize, "triage": triage}
+        # what a worker process needs to build the same extractor (`pipe(n_process=…)`)
+        self.options = dict(zip(RUN_OPTIONS, (segmenter, pkuseg_model, extractor, str(model) if model else None,
+                                              quantize, triage), strict=True))
         missing = extractor is None and not model and not (DEFAULT_MODEL / "config.json").exists()
         if missing:
             print(f"baozhi: warning: the default model is missing ({DEFAULT_MODEL}); running the rules",

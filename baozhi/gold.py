@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import lru_cache
 from pathlib import Path
 
 from .ingest import decode_page
@@ -86,13 +87,10 @@ def read_news_item(gold: dict, item: dict, root: str | Path | None = None) -> st
     return text
 
 
-_NEWS_CACHE: dict[str, list] = {}
-
-
+@lru_cache(maxsize=4)
 def _news_records(path: str) -> list:
-    if path not in _NEWS_CACHE:
-        _NEWS_CACHE[path] = json.loads(Path(path).read_text(encoding="utf-8"))
-    return _NEWS_CACHE[path]
+    """A corpus file's records, read once for all the items annotated in it."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
 def check_gold(gold: dict, root: str | Path | None = None) -> list[str]:

@@ -70,10 +70,8 @@ def _apply(text: str, gold: dict, inserts: list[tuple[int, str]], replace: dict[
         start, end = span["start"], span["end"]
         span["start"], span["end"] = shift(start, False), shift(end, True) if end > start else shift(start, False)
         span["text"] = new_text[span["start"]:span["end"]]
-    for key in ("sha256", "encoding"):
-        moved.pop(key, None)
     moved["sha256"] = hashlib.sha256(new_text.encode("utf-8")).hexdigest()
-    moved["encoding"] = "utf-8"
+    moved["encoding"] = "utf-8"  # a perturbed page is new text
     return Perturbed(new_text, moved)
 
 
