@@ -20,12 +20,12 @@ from .extract.directives import DirectiveExtractor
 from .extract.entities import EntityExtractor
 from .extract.facts import FactExtractor
 from .model import Entity
-from .segment import segment, to_article
+from .segment import furniture, page_info, segment, to_article
 
 if TYPE_CHECKING:  # torch is imported only when a model runs
     from .extract.neural import RuleHints
 
-for _name in ("view", "layouts", "articles"):
+for _name in ("view", "layouts", "articles", "page", "furniture"):
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=None)
 
@@ -36,6 +36,17 @@ MODEL_COMPONENTS = ["baozhi_articles", "baozhi_model", "baozhi_checks"]
 
 def _paragraphs(layout) -> list[tuple[int, int]]:
     return [(p.start, p.end) for p in layout.paragraphs]
+
+
+def _year(doc: Doc) -> int | None:
+    """The page's year from its masthead date, for relative periods (今年, 5月份)."""
+    date = doc._.page.date if doc._.page else None
+    return int(date[:4]) if date else None
+
+
+def _headings(layout) -> list[tuple[int, int]]:
+    """The headline group's lines: their periods govern the body."""
+    return [(x.start, x.end) for x in (layout.kicker, layout.title, layout.subtitle) if x is not None]
 
 
 def _spans(doc: Doc, key: str, ranges: list[tuple[int, int, str]]) -> None:
@@ -49,8 +60,9 @@ def _spans(doc: Doc, key: str, ranges: list[tuple[int, int, str]]) -> None:
 
 @Language.component("baozhi_articles")
 def articles_component(doc: Doc) -> Doc:
-    layouts = segment(doc._.view.text)  # the Doc's text; spaCy's `doc.text` rebuilds it token by token
-    doc._.layouts = layouts
+    page = segment(doc._.view.text)  # the Doc's text; spaCy's `doc.text` rebuilds it token by token
+    layouts = doc._.layouts = page.articles
+    doc._.page, doc._.furniture = page_info(page, doc._.view), furniture(page, doc._.view)
     doc._.articles = [to_article(lay, doc._.view) for lay in layouts]
     _spans(doc, "articles", [(lay.lines[0].start, lay.lines[-1].end, "ARTICLE") for lay in layouts if lay.lines])
     _spans(doc, "paragraphs", [(p.start, p.end, "P") for lay in layouts for p in lay.paragraphs])
@@ -59,9 +71,9 @@ def articles_component(doc: Doc) -> Doc:
 
 @Language.component("baozhi_facts")
 def facts_component(doc: Doc) -> Doc:
-    extractor = FactExtractor(doc._.view)
+    extractor = FactExtractor(doc._.view, _year(doc))
     for layout, article in zip(doc._.layouts, doc._.articles, strict=True):
-        article.facts = extractor.article(_paragraphs(layout))
+        article.facts = extractor.article(_paragraphs(layout), _headings(layout))
     return doc
 
 
@@ -97,7 +109,7 @@ class ModelComponent:
 
         self.extractor = NeuralExtractor(path, batch_size=batch_size, quantize=quantize, triage=triage)
 
-    def _rules(self, view, layouts) -> tuple[RuleHints | None, list[list[Entity]]]:
+    def _rules(self, doc: Doc, view, layouts) -> tuple[RuleHints | None, list[list[Entity]]]:
         """The rules' output on the whole page: the model's hints, and per article the entities
         of its layout lines."""
         from .extract.neural import RuleHints
@@ -107,11 +119,11 @@ class ModelComponent:
         entities = [names.article([(line.start, line.end) for line in lay.lines]) for lay in layouts]
         if not self.extractor.config.use_hints:
             return None, entities
-        facts, directives = FactExtractor(view), DirectiveExtractor(view)
+        facts, directives = FactExtractor(view, _year(doc)), DirectiveExtractor(view)
         flat: dict[str, list] = {"facts": [], "directives": [], "entities": []}
         for layout, found in zip(layouts, entities, strict=True):
             paragraphs = _paragraphs(layout)
-            flat["facts"] += [fact_to_json(f) for f in facts.article(paragraphs)]
+            flat["facts"] += [fact_to_json(f) for f in facts.article(paragraphs, _headings(layout))]
             flat["directives"] += [directive_to_json(d) for d in directives.article(paragraphs)]
             flat["entities"] += [{**e.span.to_json(), "label": e.label} for e in found]
         return RuleHints.from_json(flat, view), entities
@@ -120,7 +132,7 @@ class ModelComponent:
         """One model pass per page (windows of all articles batched together, by length)."""
         view = doc._.view
         paragraphs = [_paragraphs(layout) for layout in doc._.layouts]
-        hints, rule_entities = self._rules(view, doc._.layouts)
+        hints, rule_entities = self._rules(doc, view, doc._.layouts)
         ranges = []
         for article, paras, found, (facts, directives, entities) in zip(
                 doc._.articles, paragraphs, rule_entities, self.extractor.articles(view, paragraphs, hints), strict=True):

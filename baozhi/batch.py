@@ -240,9 +240,13 @@ def run_chunk(index: int, refs: list[PageRef], out: str, config: Config) -> Chun
                            "reason": f"{type(exc).__name__}: {reason}"})
             done.failed += 1
             continue
-        meta = PageMeta(ref.page_id, ref.paper, ref.date, ref.page)
+        from_path = any(x is not None for x in (ref.paper, ref.date, ref.page))
+        info = result.page  # the masthead's, when the path pattern gives nothing
+        meta = (PageMeta(ref.page_id, ref.paper, ref.date, ref.page) if from_path
+                else PageMeta(ref.page_id, info.paper, info.date, info.page))
         doc = page_to_json(result)
-        doc["page"] = {"id": ref.page_id, "paper": meta.paper, "date": meta.date, "page": meta.page}
+        doc["page"] = {**doc["page"], "id": ref.page_id, "paper": meta.paper, "date": meta.date, "page": meta.page,
+                       "metadata_from": "path" if from_path else ("masthead" if info.masthead else None)}
         docs.append(json.dumps(doc, ensure_ascii=False, sort_keys=False))
         for name, new in page_rows(meta, result).items():
             rows[name].extend(new)
@@ -455,7 +459,7 @@ def stitch_articles(out: Path) -> pa.Table:
             "paper": r["paper"], "date": r["date"], "title": r["title"],
             "parts": [{k: x[k] for k in ("page_id", "page", "article_index", "start", "end")} for x in (r, tail)],
         })
-    schema = pa.schema([("paper", pa.string()), ("date", pa.string()), ("title", pa.string()),
+    schema = pa.schema([("paper", pa.string()), ("date", pa.date32()), ("title", pa.string()),
                         ("parts", pa.list_(pa.struct([("page_id", pa.string()), ("page", pa.int32()),
                                                       ("article_index", pa.int32()), ("start", pa.int64()),
                                                       ("end", pa.int64())])))])
@@ -482,6 +486,7 @@ def finalize(out: Path, plan: dict, inputs: list[str], pattern: str | None, star
         "rows": counts,
         "inputs": [{"path": p, "sha256": s} for p, s in files.items()],
         "extractor": plan["extractor"], "engine": engine, "workers": workers,
+        "page_metadata": "path pattern " + pattern if pattern else "masthead (no --path-pattern given)",
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
         "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "tables": {name: f"{name}/part-*.parquet" for name in SCHEMAS} | {"articles_stitched": "articles_stitched.parquet"},

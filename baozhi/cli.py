@@ -135,6 +135,28 @@ def cmd_gold_stats(args) -> int:
     return 0
 
 
+def cmd_gold_agree(args) -> int:
+    """Agreement of double annotations: each file in FIRST with the file of the same name in --with."""
+    from .evaluate import agreement, agreement_markdown
+
+    rows = {}
+    for path in discover(args.files):
+        other = Path(args.second) / Path(path).name
+        if not other.exists():
+            continue
+        first, second = load_gold(path), load_gold(other)
+        if first["sha256"] != second["sha256"]:
+            raise CliError(f"{other}: annotates other bytes than {path} (sha256 differs)")
+        rows[Path(path).stem] = agreement(first, second)
+    if not rows:
+        raise CliError(f"no page in {' '.join(args.files)} has a second annotation in {args.second}")
+    sys.stdout.write(agreement_markdown(rows))
+    n = sum(r["facts"] for r in rows.values())
+    mean = sum(r["facts_strict"] * r["facts"] for r in rows.values()) / n if n else 0.0
+    sys.stdout.write(f"\n{len(rows)} pages; fact strict F1 weighted by facts: {mean:.3f}\n")
+    return 0
+
+
 def cmd_batch(args) -> int:
     from .batch import BatchError, Config, run_batch
 
@@ -272,6 +294,10 @@ def build_parser() -> argparse.ArgumentParser:
     gs = gsub.add_parser("stats", help="pages, news items, facts, directives and entities per split")
     gs.add_argument("files", nargs="+")
     gs.set_defaults(func=cmd_gold_stats)
+    ga = gsub.add_parser("agree", help="agreement of double annotations (fact strict F1 and more, per page)")
+    ga.add_argument("files", nargs="+", help="first annotations (files or folders)")
+    ga.add_argument("--with", dest="second", required=True, help="folder of the second annotations (same file names)")
+    ga.set_defaults(func=cmd_gold_agree)
     return parser
 
 

@@ -196,8 +196,8 @@ def score_articles(text: str, gold: list[dict], pred: list[dict]) -> tuple[Count
         title = a.get("title_span") if isinstance(a.get("title"), str | type(None)) else a.get("title")
         return (title or {}).get("start", a["start"])
 
-    gs = {start_of(a) for a in gold}
-    ps = {start_of(a) for a in pred}
+    gs = {a["start"] for a in gold}  # a boundary is where the headline group (kicker or title) starts
+    ps = {a["start"] for a in pred}
     c = Counts(gold=len(gs), pred=len(ps), correct=len(gs & ps))
     c.missed, c.spurious = len(gs - ps), len(ps - gs)
     units = _line_units(text)
@@ -455,3 +455,37 @@ def robustness_markdown(rows: list[dict]) -> str:
     head += "|---|---|---|---|---|---|\n"
     return head + "".join(f"| {r['perturbation']} | {r['facts_strict']:.3f} | {r['d_facts_strict']:+.3f} | "
                           f"{r['facts_lenient']:.3f} | {r['directives']:.3f} | {r['articles']:.3f} |\n" for r in rows)
+
+
+AGREEMENT_FIELDS = ("period_norm", "basis_class", "scope_kind", "modality")
+
+
+def agreement(first: dict, second: dict) -> dict:
+    """Inter-annotator agreement of two independent gold files of one page: the second scored as
+    predictions against the first (F1 is symmetric), plus how often the analyst fields agree on
+    the facts both annotators marked (lenient pairs)."""
+    facts, strict, lenient = score_facts(first["facts"], second["facts"])
+    directives, _ = score_directives(first["directives"], second["directives"])
+    entities = score_entities(first["entities"], second["entities"])
+    titles = [{a["title"]["start"] for a in g["articles"] if a.get("title")} for g in (first, second)]
+    row = {"facts": len(first["facts"]), "facts_second": len(second["facts"]),
+           "facts_strict": facts.prf(strict)[2], "facts_lenient": facts.prf(lenient)[2],
+           "directives": directives.prf(directives.correct)[2], "entities": entities.prf(entities.correct)[2],
+           "articles": Counts(gold=len(titles[0]), pred=len(titles[1])).prf(len(titles[0] & titles[1]))[2]}
+    unnamed = _match(first["facts"], second["facts"],
+                     lambda g, p: fact_strict(g, {**p, "metric_name": g["metric_name"]}))
+    row["facts_strict_unnamed"] = facts.prf(len(unnamed))[2]  # every span and number, names aside
+    pairs = _match(first["facts"], second["facts"], fact_lenient)
+    for key in AGREEMENT_FIELDS:
+        same = sum(first["facts"][i].get(key) == second["facts"][j].get(key) for i, j in pairs)
+        row[key] = same / len(pairs) if pairs else None
+    return row
+
+
+def agreement_markdown(rows: dict[str, dict]) -> str:
+    keys = ("facts_strict", "facts_strict_unnamed", "facts_lenient", "directives", "articles", "entities") + AGREEMENT_FIELDS
+    out = "| page | facts A/B | " + " | ".join(keys) + " |\n|---|---|" + "---|" * len(keys) + "\n"
+    for name, r in rows.items():
+        cells = " | ".join("–" if r[k] is None else f"{r[k]:.3f}" for k in keys)
+        out += f"| {name} | {r['facts']}/{r['facts_second']} | {cells} |\n"
+    return out

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import io
 import json
-from functools import lru_cache
-from importlib import resources
 
+from .files import page_schema
 from .model import PageResult, page_to_json
-
-
-@lru_cache(maxsize=1)
-def page_schema() -> dict:
-    return json.loads(resources.files("baozhi").joinpath("schema/page.schema.json").read_text(encoding="utf-8"))
 
 
 def validate(document: dict) -> None:

@@ -115,7 +115,7 @@ class Extractor:
         for _, component in self.nlp.pipeline:
             doc = component(doc)
         return PageResult(source=source, articles=doc._.articles, repairs=repairs, extractor=self.name,
-                          original=text)
+                          original=text, page=doc._.page, furniture=doc._.furniture)
 
 
 _WORKER: Extractor | None = None

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 
@@ -33,16 +35,31 @@ def write_atomic(path: str | Path, content: str | bytes) -> None:
         raise
 
 
-def load_predictions(paths: list[str]) -> dict[str, dict]:
-    """Page documents from `baozhi extract` JSON/JSONL files, by the sha256 of their page."""
+@lru_cache(maxsize=1)
+def page_schema() -> dict:
+    """The published JSON Schema of a page document (`baozhi/schema/page.schema.json`)."""
+    return json.loads(resources.files("baozhi").joinpath("schema/page.schema.json").read_text(encoding="utf-8"))
+
+
+def load_predictions(paths: list[str | Path]) -> dict[str, dict]:
+    """Page documents from `baozhi extract` JSON/JSONL files, by the sha256 of their page. Every
+    document is checked against the page schema first: a prediction file is untrusted input (it
+    ends up in HTML and in reports), and one that breaks the schema is refused whole."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(page_schema())
     by_sha = {}
     for path in paths:
         try:
             raw = Path(path).read_text(encoding="utf-8")
-            docs = [json.loads(line) for line in raw.splitlines() if line.strip()] if path.endswith(".jsonl") \
+            docs = [json.loads(line) for line in raw.splitlines() if line.strip()] if str(path).endswith(".jsonl") \
                 else json.loads(raw)
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise PredictionError(f"{path}: not a readable prediction file ({exc})") from exc
-        for doc in docs if isinstance(docs, list) else [docs]:
+        for n, doc in enumerate(docs if isinstance(docs, list) else [docs], 1):
+            error = jsonschema.exceptions.best_match(validator.iter_errors(doc))
+            if error is not None:
+                where = "/".join(str(x) for x in error.absolute_path) or "(top level)"
+                raise PredictionError(f"{path}: document {n} breaks the page schema at {where}: {error.message[:200]}")
             by_sha[doc["source"]["sha256"]] = doc
     return by_sha

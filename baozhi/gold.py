@@ -136,9 +136,21 @@ def _check_document(text: str, doc: dict, fmt: int) -> list[str]:
     return problems
 
 
+SPAN_KEYS = {"start", "end", "text"}
+FACT_KEYS = {"metric", "metric_name", "value", "change", "basis", "basis_class", "period", "period_norm", "scope",
+             "scope_name", "scope_kind", "modality"}
+VALUE_KEYS = SPAN_KEYS | {"number", "unit", "approx", "low", "high"}
+CHANGE_KEYS = VALUE_KEYS | {"of"}
+
+
 def _format2_fact_problems(fact: dict) -> list[str]:
     problems = [f"missing {key}" for key in ("metric_name", "period_norm", "basis_class", "scope_name",
                                              "scope_kind", "modality") if key not in fact]
+    stray = [f"fact.{k}" for k in set(fact) - FACT_KEYS]
+    for part, allowed in (("value", VALUE_KEYS), ("change", CHANGE_KEYS)):
+        if isinstance(fact.get(part), dict):
+            stray += [f"{part}.{k}" for k in set(fact[part]) - allowed]
+    problems += [f"unknown field {k} (a typo or a tool's leftover)" for k in sorted(stray)]
     if fact.get("modality") not in MODALITIES:
         problems.append(f"modality {fact.get('modality')!r} is not one of {MODALITIES}")
     if fact.get("basis_class") not in (*BASIS_CLASSES, None):

@@ -1,4 +1,4 @@
-"""Annotation interchange: gold format 1 ⇄ Label Studio and doccano; gold → spaCy DocBin and CoNLL/BIO.
+"""Annotation interchange: gold (format 1 and 2) ⇄ Label Studio and doccano; gold → spaCy DocBin and CoNLL/BIO.
 
 People correct annotations in annotation tools, not in stand-off JSON. Every page is flattened into a
 `Graph` (labelled regions, relations between them, and the non-span fields of each region), which each
@@ -22,35 +22,44 @@ from .files import write_atomic
 from .ingest import read_page
 
 LABELS = ("METRIC", "VALUE", "CHANGE", "BASIS", "PERIOD", "SCOPE", "DIRECTIVE", "CORE", "VERB", "OBJECT",
-          "PER", "LOC", "ORG", "TITLE", "BYLINE", "SOURCE", "SECTION", "CONT_FROM", "CONT_TO", "ARTICLE")
+          "PER", "LOC", "ORG", "TITLE", "BYLINE", "SOURCE", "SECTION", "CONT_FROM", "CONT_TO", "ARTICLE",
+          "KICKER", "SUBTITLE", "DATELINE", "CAPTION", "FURNITURE")
 ENTITY_LABELS = ("PER", "LOC", "ORG")
 # One colour per label (no two labels share one), so a render or a Label Studio task tells them apart.
 COLOURS = {"METRIC": "#7aecec", "VALUE": "#bfeeb7", "CHANGE": "#feca74", "BASIS": "#c887fb", "PERIOD": "#dddddd",
            "SCOPE": "#9cc9cc", "DIRECTIVE": "#e4e7d2", "CORE": "#ffeb80", "VERB": "#ff9561", "OBJECT": "#f0d0ff",
            "PER": "#aa9cfc", "LOC": "#ffb3c7", "ORG": "#8fd3ff", "TITLE": "#ffd6a5", "BYLINE": "#e0e0e0",
            "SOURCE": "#d5d5c0", "SECTION": "#ffe0b3", "CONT_FROM": "#d0e8ff", "CONT_TO": "#c2f0e0",
-           "ARTICLE": "#f5f5f5"}
+           "ARTICLE": "#f5f5f5", "KICKER": "#ffc9de", "SUBTITLE": "#e8d9b0", "DATELINE": "#b8e0b8",
+           "CAPTION": "#cfd8ff", "FURNITURE": "#c8c8c8"}
 # A relation's type follows from the label it points at, so arrows drawn without a label still rebuild.
 RELATION_OF = {"METRIC": "metric", "CHANGE": "change", "BASIS": "basis", "PERIOD": "period", "SCOPE": "scope",
                "CORE": "core", "VERB": "action", "OBJECT": "object", "TITLE": "title", "BYLINE": "byline",
                "SOURCE": "source_line", "SECTION": "section", "CONT_FROM": "continued_from",
-               "CONT_TO": "continued_to"}
+               "CONT_TO": "continued_to", "KICKER": "kicker", "SUBTITLE": "subtitle", "DATELINE": "dateline",
+               "CAPTION": "caption"}
 # Lower rank = parent; an arrow drawn the wrong way round is turned.
 RANK = {"ARTICLE": 0, "DIRECTIVE": 0, "VALUE": 1, "CHANGE": 2, "VERB": 2}
-FIELDS = {"VALUE": ("metric_name", "number", "unit", "approx", "low", "high"),
-          "CHANGE": ("metric_name", "number", "unit", "of"),
+# Gold format 2's analyst fields of a fact travel on its anchor (the VALUE, else the CHANGE).
+FACT_FIELDS = ("period_norm", "basis_class", "scope_name", "scope_kind", "modality")
+FIELDS = {"VALUE": ("metric_name", "number", "unit", "approx", "low", "high") + FACT_FIELDS,
+          "CHANGE": ("metric_name", "number", "unit", "of", "approx", "low", "high") + FACT_FIELDS,
           "DIRECTIVE": ("ordinal", "cue", "issuer", "addressee"),
-          "CONT_FROM": ("page",), "CONT_TO": ("page",)}
+          "CONT_FROM": ("page",), "CONT_TO": ("page",), "ARTICLE": ("kind",), "FURNITURE": ("kind",)}
+VALUE_KEYS = {1: ("number", "unit", "approx", "low", "high"), 2: ("number", "unit", "approx", "low", "high")}
+CHANGE_KEYS = {1: ("number", "unit", "of"), 2: ("number", "unit", "of", "approx", "low", "high")}
 ALL_FIELDS = tuple(dict.fromkeys(f for fs in FIELDS.values() for f in fs))
 INT_FIELDS = ("ordinal", "page")
 SHARED = ("METRIC", "BASIS", "PERIOD", "SCOPE")  # one region however many facts point at it
 ARTICLE_PARTS = {"title": "TITLE", "byline": "BYLINE", "source_line": "SOURCE", "continued_from": "CONT_FROM",
                  "continued_to": "CONT_TO"}
-LIST_KEYS = ("articles", "facts", "directives", "entities")
+ARTICLE_PARTS_2 = {"kicker": "KICKER", "subtitle": "SUBTITLE", "dateline": "DATELINE"}  # gold format 2 only
+LIST_KEYS = ("articles", "facts", "directives", "entities", "furniture")
 CONLL_LAYERS = (("ENT", ENTITY_LABELS), ("FACT", ("METRIC", "VALUE", "CHANGE", "BASIS", "PERIOD", "SCOPE")),
                 ("DIRECTIVE", ("DIRECTIVE",)), ("CORE", ("CORE",)), ("ACTION", ("VERB", "OBJECT")),
-                ("LAYOUT", ("TITLE", "BYLINE", "SOURCE", "SECTION", "CONT_FROM", "CONT_TO")),
-                ("ARTICLE", ("ARTICLE",)))
+                ("LAYOUT", ("TITLE", "BYLINE", "SOURCE", "SECTION", "CONT_FROM", "CONT_TO", "KICKER", "SUBTITLE",
+                            "DATELINE", "CAPTION")),
+                ("ARTICLE", ("ARTICLE",)), ("FURNITURE", ("FURNITURE",)))
 SENTENCE_END = "。！？!?"
 
 
@@ -78,7 +87,7 @@ class Graph:
 
 @dataclass
 class PageDoc:
-    """One page in transit: gold format 1, the decoded page text, and whether it is gold or a prediction."""
+    """One page in transit: gold (format 1 or 2), the decoded page text, and whether it is gold or a prediction."""
 
     gold: dict
     text: str
@@ -119,21 +128,23 @@ def _pick(obj: dict | None, keys) -> dict:
 
 
 def _add_article(b: _Builder, art: dict) -> None:
-    rid = b.add("ARTICLE", art)
-    for key, label in ARTICLE_PARTS.items():
+    rid = b.add("ARTICLE", art, _pick(art, ("kind",)))
+    for key, label in (ARTICLE_PARTS | ARTICLE_PARTS_2).items():
         b.link(rid, b.add(label, art.get(key), _pick(art.get(key), ("page",))), label)
     for section in art.get("sections") or []:
         b.link(rid, b.add("SECTION", section), "SECTION")
+    for caption in art.get("captions") or []:
+        b.link(rid, b.add("CAPTION", caption), "CAPTION")
 
 
 def _add_fact(b: _Builder, fact: dict) -> None:
     value, change = fact.get("value"), fact.get("change")
-    name = {"metric_name": fact.get("metric_name")}
+    name = {"metric_name": fact.get("metric_name"), **_pick(fact, FACT_FIELDS)}
     if value:
-        anchor = b.add("VALUE", value, {**name, **_pick(value, FIELDS["VALUE"][1:])})
-        b.link(anchor, b.add("CHANGE", change, _pick(change, FIELDS["CHANGE"][1:])), "CHANGE")
+        anchor = b.add("VALUE", value, {**name, **_pick(value, VALUE_KEYS[2])})
+        b.link(anchor, b.add("CHANGE", change, _pick(change, CHANGE_KEYS[2])), "CHANGE")
     else:
-        anchor = b.add("CHANGE", change, {**name, **_pick(change, FIELDS["CHANGE"][1:])})
+        anchor = b.add("CHANGE", change, {**name, **_pick(change, CHANGE_KEYS[2])})
     for slot in ("metric", "basis", "period", "scope"):
         b.link(anchor, b.add(slot.upper(), fact.get(slot)), slot.upper())
 
@@ -148,8 +159,11 @@ def _add_directive(b: _Builder, d: dict) -> None:
 
 
 def gold_to_graph(gold: dict) -> Graph:
-    page = {k: v for k, v in gold.items() if k not in LIST_KEYS and k != "format" and not k.startswith("_")}
+    page = {k: v for k, v in gold.items() if k not in LIST_KEYS and not k.startswith("_")}
+    page["format"] = gold.get("format", 1)
     b = _Builder(page)
+    for f in gold.get("furniture") or []:
+        b.add("FURNITURE", f, {"kind": f.get("kind")})
     for art in gold.get("articles", []):
         _add_article(b, art)
     for fact in gold.get("facts", []):
@@ -205,10 +219,11 @@ def _typed(name: str, value):
 
 
 class _Assembler:
-    """Rebuilds gold format 1 from a graph, cutting every span's text from the page."""
+    """Rebuilds gold (the format the graph's page names) from a graph, cutting every span's text from the page."""
 
     def __init__(self, graph: Graph, text: str):
         self.graph, self.text = graph, text
+        self.format = int(graph.page.get("format") or 1)
         self.order = {r.id: i for i, r in enumerate(graph.regions)}
         by_id = {r.id: r for r in graph.regions}
         self.children: dict[str, list[tuple[str, Region]]] = defaultdict(list)
@@ -238,11 +253,14 @@ class _Assembler:
 
     def article(self, r: Region) -> dict:
         out = {"start": r.start, "end": r.end}
-        for key, label in ARTICLE_PARTS.items():
+        for key, label in (ARTICLE_PARTS | (ARTICLE_PARTS_2 if self.format == 2 else {})).items():
             part = self.first(r, RELATION_OF[label])
             out[key] = self.span(part) if label not in FIELDS or part is None else \
                 {"page": _typed("page", part.fields.get("page")), **self.span(part)}
         out["sections"] = [self.span(s) for s in self.kids(r, "section")]
+        if self.format == 2:
+            out["captions"] = [self.span(c) for c in self.kids(r, "caption")]
+            out["kind"] = r.fields.get("kind") or "article"
         return out
 
     def fact(self, anchor: Region) -> dict:
@@ -250,11 +268,15 @@ class _Assembler:
         change = self.first(anchor, "change") if value else anchor
         metric = self.first(anchor, "metric")
         name = anchor.fields.get("metric_name") or (self.text[metric.start:metric.end] if metric else None)
-        return {"metric": self.span(metric), "metric_name": name,
-                "value": self.span(value, *FIELDS["VALUE"][1:]),
-                "change": self.span(change, *FIELDS["CHANGE"][1:]),
-                "basis": self.span(self.first(anchor, "basis")), "period": self.span(self.first(anchor, "period")),
-                "scope": self.span(self.first(anchor, "scope"))}
+        out = {"metric": self.span(metric), "metric_name": name,
+               "value": self.span(value, *VALUE_KEYS[self.format]),
+               "change": self.span(change, *CHANGE_KEYS[self.format]),
+               "basis": self.span(self.first(anchor, "basis")), "period": self.span(self.first(anchor, "period")),
+               "scope": self.span(self.first(anchor, "scope"))}
+        if self.format == 2:
+            out |= {k: anchor.fields.get(k) for k in FACT_FIELDS}
+            out["modality"] = out["modality"] or "actual"
+        return out
 
     def directive(self, r: Region) -> dict:
         actions = [{"verb": self.span(v), "object": self.span(self.first(v, "object"))} for v in self.kids(r, "action")]
@@ -268,7 +290,9 @@ class _Assembler:
                          if r.label == "VALUE" or (r.label == "CHANGE" and r.id not in claimed))
 
     def gold(self, page: dict) -> dict:
-        return {"format": 1, **page,
+        furniture = {"furniture": [{**self.span(r), "kind": r.fields.get("kind")} for r in self.of_label("FURNITURE")]}
+        page = {k: v for k, v in page.items() if k != "format"}
+        return {"format": self.format, **page, **(furniture if self.format == 2 else {}),
                 "articles": [self.article(r) for r in self.of_label("ARTICLE")],
                 "facts": [self.fact(r) for r in self.fact_anchors()],
                 "directives": [self.directive(r) for r in self.of_label("DIRECTIVE")],
@@ -276,7 +300,7 @@ class _Assembler:
 
 
 def graph_to_gold(graph: Graph, text: str, page: dict | None = None) -> dict:
-    """Gold format 1; `page` (file, path, sha256, encoding, split) overrides the graph's metadata."""
+    """Gold in the graph's format; `page` (file, path, sha256, encoding, split) overrides its metadata."""
     meta = {**graph.page, **(page or {})}
     head = {k: meta.pop(k, None) for k in ("file", "path", "sha256", "encoding", "split")}
     return _Assembler(graph, text).gold({**head, **meta})

@@ -34,9 +34,9 @@ BASE_UNITS = [
 PERCENT_UNITS = {"%": "%", "个百分点": "百分点", "百分点": "百分点", "‰": "‰", "个基点": "基点", "基点": "基点"}
 
 # Words whose sign is positive / negative when they introduce a change.
-UP_WORDS = ["增长", "提高", "上升", "回升", "加快", "增加", "上涨", "扩大", "提升", "增多", "多增", "攀升", "反弹",
+UP_WORDS = ["净增", "增长", "提高", "上升", "回升", "加快", "增加", "上涨", "扩大", "提升", "增多", "多增", "攀升", "反弹",
             "上调", "回暖", "增", "涨"]
-DOWN_WORDS = ["下降", "回落", "降低", "减少", "放缓", "下滑", "下跌", "缩小", "收窄", "少增", "减", "降", "下调",
+DOWN_WORDS = ["净减", "下降", "回落", "降低", "减少", "放缓", "下滑", "下跌", "缩小", "收窄", "少增", "减", "降", "下调",
               "回调", "萎缩", "跌"]
 FLAT_WORDS = ["持平"]
 
@@ -51,8 +51,9 @@ CHINESE_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "�
                   "八": 8, "九": 9}
 CHINESE_UNITS = {"十": 10, "百": 100, "千": 1000}
 
-APPROX_BEFORE = ["约", "近", "不超过", "不超", "超过", "超", "逾", "大约", "接近", "将近", "不足", "不到", "高达", "达到约"]
-APPROX_AFTER = ["左右", "以上", "多", "余", "以下", "上下"]
+APPROX_BEFORE = ["约", "近", "不超过", "不超", "超过", "超", "逾", "大约", "接近", "将近", "不足", "不到", "高达", "达到约", "不低于",
+                 "不少于", "不高于", "不超过"]
+APPROX_AFTER = ["左右", "以上", "多", "余", "以下", "上下", "以内"]
 
 # Gold format 2: the closed value sets of the analyst-complete fact fields and page furniture
 # (annotations/GUIDELINES.md, "Gold format 2"), shared by gold checks, extraction and tables.
@@ -61,3 +62,19 @@ BASIS_CLASSES = ("yoy", "mom", "vs_period", "two_year_avg")
 SCOPE_KINDS = ("region", "company", "group", "market")
 FURNITURE_KINDS = ("masthead", "running_head", "footer", "credit", "contact", "daodu", "advert", "other")
 ARTICLE_KINDS = ("article", "brief", "qa")
+
+# Page furniture and headline groups, read by segmentation (on the simplified, folded view).
+CREDIT_ROLES = ("本版责编", "本版责任编辑", "责任编辑", "责编", "本版编辑", "编辑", "本版主编", "主编", "美术编辑", "美编",
+                "版式设计", "版式", "校对", "制图", "图表制作", "统筹", "监制")
+CONTACT_WORDS = ("电话", "新闻热线", "热线", "传真", "本报地址", "社址", "地址", "邮编", "邮箱", "电子邮箱", "e-mail",
+                 "E-mail", "Email", "广告许可证", "广告经营许可证", "国内统一连续出版物号", "国内统一刊号", "邮发代号")
+DAODU_HEADINGS = ("导读", "本期导读", "今日导读", "本版导读", "要目", "今日要目", "目录", "本期目录")
+BRIEF_HEADINGS = ("简讯", "短讯", "快讯", "短波", "速递", "速览", "一句话新闻", "动态")
+CAPTION_PREFIXES = ("图为", "上图", "下图", "左图", "右图", "图①", "图②", "图片", "图：", "图/")
+
+# Modality cue words (GUIDELINES "Gold format 2": modality), nearest cue before the figure wins.
+TARGET_WORDS = ("目标", "力争", "确保", "计划", "拟", "争取")
+FORECAST_WORDS = ("预计", "预期", "有望", "预测", "料将", "预估")
+PRIOR_WORDS = ("前值", "上年同期为", "去年同期为", "上年为", "去年为", "上月为")
+MARKET_SCOPES = ("沪深两市", "沪市", "深市", "两市", "全市场", "北向资金", "南向资金", "沪股通", "深股通", "港股通")
+GROUP_SCOPE = r"(?:企业|公司|银行|机构|运营商|居民|农户|人口|群体|项目|园区)$"

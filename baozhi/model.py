@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from .numbers import number_to_json
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 @dataclass(frozen=True)
@@ -102,6 +102,10 @@ class Fact:
     period: Span | None
     scope: Span | None
     evidence: Span
+    period_norm: str | None = None
+    basis_class: str | None = None  # lexicon.BASIS_CLASSES
+    scope_kind: str | None = None  # lexicon.SCOPE_KINDS
+    modality: str = "actual"  # lexicon.MODALITIES
 
 
 @dataclass
@@ -144,10 +148,38 @@ class Continuation:
 
 
 @dataclass
+class Furniture:
+    """A line (or box) of the page that is not article content: masthead, credit, contact, 导读 …"""
+
+    kind: str  # lexicon.FURNITURE_KINDS
+    span: Span
+
+
+@dataclass
+class PageInfo:
+    """What the masthead or running head says about the page."""
+
+    masthead: Span | None = None
+    paper: str | None = None
+    date: str | None = None  # ISO YYYY-MM-DD
+    page: int | None = None
+    section: str | None = None
+
+    def to_json(self) -> dict:
+        return {"masthead": _span(self.masthead), "paper": self.paper, "date": self.date, "page": self.page,
+                "section": self.section}
+
+
+@dataclass
 class Article:
     start: int
     end: int
     title: Span | None
+    kicker: Span | None = None
+    subtitle: Span | None = None
+    dateline: Span | None = None
+    kind: str = "article"  # "article" | "brief" | "qa"
+    captions: list[Span] = field(default_factory=list)
     byline: Span | None = None
     source_line: Span | None = None
     continued_from: Continuation | None = None
@@ -166,6 +198,8 @@ class PageResult:
     repairs: list[Repair]
     extractor: str
     original: str = field(repr=False, default="")
+    page: PageInfo = field(default_factory=PageInfo)
+    furniture: list[Furniture] = field(default_factory=list)
 
     def to_json(self) -> dict:
         """The page as the JSON Schema's document (`baozhi extract --format json`)."""
@@ -230,6 +264,10 @@ def fact_to_json(fact: Fact) -> dict:
         "period": _span(fact.period),
         "scope": _span(fact.scope),
         "evidence": {"start": fact.evidence.start, "end": fact.evidence.end},
+        "period_norm": fact.period_norm,
+        "basis_class": fact.basis_class,
+        "scope_kind": fact.scope_kind,
+        "modality": fact.modality,
     }
 
 
@@ -253,6 +291,11 @@ def article_to_json(a: Article) -> dict:
     return {
         "title": a.title.text if a.title else None,
         "title_span": _span(a.title),
+        "kicker": _span(a.kicker),
+        "subtitle": _span(a.subtitle),
+        "dateline": _span(a.dateline),
+        "kind": a.kind,
+        "captions": [c.to_json() for c in a.captions],
         "start": a.start,
         "end": a.end,
         "byline": _span(a.byline),
@@ -277,5 +320,7 @@ def page_to_json(page: PageResult) -> dict:
         "source": asdict(page.source),
         "extractor": page.extractor,
         "repairs": [asdict(r) for r in page.repairs],
+        "page": page.page.to_json(),
+        "furniture": [{"kind": f.kind, **f.span.to_json()} for f in page.furniture],
         "articles": [article_to_json(a) for a in page.articles],
     }

@@ -32,9 +32,9 @@ UNIT_RE = _alt(BASE_UNITS + list(PERCENT_UNITS))
 _RANGE_SEP = r"(?:至|到|-|—|–|~|～)"
 
 QUANTITY = re.compile(
-    rf"(?P<before>{_alt(APPROX_BEFORE)})?"
+    rf"(?:人民币)?(?P<before>{_alt(APPROX_BEFORE)})?"
     rf"(?P<low>{NUM})(?:(?P<mult1>{MULT_RE})?(?P<unit1>{UNIT_RE})?{_RANGE_SEP}(?P<high>{NUM}))?"
-    rf"(?P<after0>多|余)?(?P<mult>{MULT_RE})?(?P<after1>多|余)?(?P<unit>{UNIT_RE})(?P<after>{_alt(APPROX_AFTER)})?"
+    rf"(?P<after0>多|余)?(?P<mult>{MULT_RE})?(?P<after1>多|余)?(?P<unit>{UNIT_RE})(?:人民币)?(?P<after>{_alt(APPROX_AFTER)})?"
     rf"|(?P<cnbefore>{_alt(APPROX_BEFORE)})?(?P<cn>[一二两三四五六七八九十])成(?P<cnafter>多|左右)?"
 )
 
@@ -102,3 +102,40 @@ def number_to_json(value: Decimal | None) -> int | float | None:
     if value == value.to_integral_value():
         return int(value)
     return float(value)
+
+
+_SEASONS = {"第一季度": "一季度", "第二季度": "二季度", "第三季度": "三季度", "第四季度": "四季度"}
+_YEAR_WORD = {"今年": 0, "本年": 0, "全年": 0, "年内": 0, "今年以来": 0, "去年": -1, "上年": -1, "上一年": -1, "前一年": -1}
+_PERIOD_PARTS = re.compile(
+    r"^(?:截至|截止到?|到)?(?:(?P<y>\d{4}|[〇零一二三四五六七八九]{4})年|(?P<yw>今年以来|今年|本年|去年|上一年|上年|前一年))?"
+    r"(?P<rest>.*)$")
+
+
+def normalize_period(text: str, year: int | None) -> str | None:
+    """A printed period in canonical form (`1—5月份` with year 2024 → `2024年1-5月`); relative years
+    resolve against `year` (the article's), and with no year known the year is left out."""
+    t = re.sub(r"\s|份", "", text)
+    m = _PERIOD_PARTS.match(t)
+    if not m:
+        return None
+    rest = m["rest"]
+    if m["y"]:
+        y = int(m["y"]) if m["y"].isdigit() else int("".join(str(CHINESE_DIGITS[c]) for c in m["y"]))
+    elif m["yw"]:
+        y = year + _YEAR_WORD[m["yw"]] if year else None
+    else:
+        y = year
+    if rest in ("全年", "年内", "今年以来", ""):
+        rest = ""
+    elif rest in ("年末", "年底", "末", "底"):
+        rest = "末"
+    rest = _SEASONS.get(rest, rest)
+    rest = re.sub(r"^前(\d{1,2})个?月$", r"1-\1月", rest)
+    rest = re.sub(r"^(\d{1,2})[—\-–~～至到](\d{1,2})月$", r"\1-\2月", rest)
+    rest = re.sub(r"(\d{1,2})月底$", r"\1月末", rest)
+    if not re.fullmatch(r"(?:上半年|下半年|前三季度|[一二三四]季度|前[一二三]季度|\d{1,2}(?:-\d{1,2})?月(?:末|初)?"
+                        r"|\d{1,2}月\d{1,2}日|末)?", rest):
+        return None
+    if y is None:
+        return rest or None
+    return f"{y}年{rest}"

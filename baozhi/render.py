@@ -7,11 +7,13 @@ CSS and JS are inline, and everything taken from the page is HTML-escaped.
 
 from __future__ import annotations
 
-import json
+import base64
+import hashlib
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
+from .files import PredictionError, load_predictions
 from .interchange import COLOURS, ENTITY_LABELS
 from .model import page_to_json
 
@@ -139,7 +141,7 @@ def render_text(text: str, start: int, end: int, marks: list[Mark]) -> str:
 def _num(x) -> str:
     if x is None:
         return ""
-    return f"{x:,}" if isinstance(x, int) and abs(x) >= 10000 else f"{x:g}" if isinstance(x, float) else str(x)
+    return escape(f"{x:,}" if isinstance(x, int) and abs(x) >= 10000 else f"{x:g}" if isinstance(x, float) else str(x))
 
 
 def _value_cell(v: dict | None) -> str:
@@ -183,7 +185,7 @@ def directives_list(art: dict, n: int) -> str:
         return ""
     items = []
     for i, d in enumerate(art["directives"]):
-        head = f"<b>{d['ordinal']}.</b> " if d.get("ordinal") is not None else ""
+        head = f"<b>{escape(str(d['ordinal']))}.</b> " if d.get("ordinal") is not None else ""
         cue = f'<small>[{escape(d["cue"])}]</small> ' if d.get("cue") else ""
         acts = "；".join(f"{escape(a['verb']['text'])} · {escape(a['object']['text'])}" for a in d["actions"])
         acts = f"<br><small>actions: {acts}</small>" if acts else ""
@@ -235,11 +237,19 @@ def render_page(doc: dict, text: str) -> str:
     n_dirs = sum(len(a["directives"]) for a in doc["articles"])
     info = (f"encoding {escape(src['encoding'])} · extractor {escape(doc['extractor'])} · "
             f"{len(doc['articles'])} articles · {n_facts} facts · {n_dirs} directives")
-    return ("<!DOCTYPE html>\n<html lang=\"zh\"><head><meta charset=\"utf-8\">"
+    return ("<!DOCTYPE html>\n<html lang=\"zh\"><head><meta charset=\"utf-8\">" + _csp() +
             f"<title>{escape(Path(src['path']).name)}</title><style>{CSS}</style></head><body>"
             f'<header class="page"><h1>{escape(Path(src["path"]).name)}</h1><p>{info}</p>'
             f'<p class="legend">{_legend()} · click a fact or directive to see its evidence</p></header>'
             f'<main>{"".join(body)}</main><script>{JS}</script></body></html>\n')
+
+
+def _csp() -> str:
+    """The reports' Content-Security-Policy, plus the one inline script of the page by its hash:
+    nothing else can run, whatever a prediction file smuggles in."""
+    digest = base64.b64encode(hashlib.sha256(JS.encode("utf-8")).digest()).decode("ascii")
+    return ('<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src data:; '
+            f"style-src 'unsafe-inline'; script-src 'sha256-{digest}'\">")
 
 
 class RenderError(Exception):
@@ -247,17 +257,15 @@ class RenderError(Exception):
 
 
 def load_prediction(pred_path: str | Path, sha256: str) -> dict:
-    """The page document in a `baozhi extract` JSON/JSONL file that was made from the page with `sha256`."""
+    """The page document in a `baozhi extract` JSON/JSONL file that was made from the page with `sha256`;
+    the file is checked against the page schema (it is untrusted input to the HTML)."""
     try:
-        raw = Path(pred_path).read_text(encoding="utf-8")
-        docs = [json.loads(x) for x in raw.splitlines() if x.strip()] if str(pred_path).endswith(".jsonl") \
-            else json.loads(raw)
-    except (OSError, json.JSONDecodeError) as exc:
-        raise RenderError(f"{pred_path}: not a readable prediction file ({exc})") from exc
-    for doc in docs if isinstance(docs, list) else [docs]:
-        if doc.get("source", {}).get("sha256") == sha256:
-            return doc
-    raise RenderError(f"{pred_path}: no prediction for this page (sha256 {sha256[:12]}…)")
+        docs = load_predictions([pred_path])
+    except PredictionError as exc:
+        raise RenderError(str(exc)) from exc
+    if sha256 not in docs:
+        raise RenderError(f"{pred_path}: no prediction for this page (sha256 {sha256[:12]}…)")
+    return docs[sha256]
 
 
 def render_file(page: str | Path, extractor=None, pred: str | Path | None = None) -> str:

@@ -68,7 +68,7 @@ def _should_join(a: str, b: str) -> str | None:
         return None
     if b[0] in "，。、；%）)" or _LEADING_UNIT.match(b):
         return "next line starts with punctuation or a unit"
-    if a[-1] in TERMINAL or a[-1] in "：:":
+    if a[-1] in TERMINAL or a[-1] in "：:" or a.endswith(("摄", "攝")):  # a photo credit ends its caption
         return None
     if _PARAGRAPH_START.match(b):
         return None

@@ -7,6 +7,7 @@ pandas/DuckDB read a folder of parts as one table.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date as Date
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
@@ -25,11 +26,12 @@ class PageMeta:
     page: int | None = None
 
 
-_KEY = [("page_id", pa.string()), ("paper", pa.string()), ("date", pa.string()), ("page", pa.int32()),
+_KEY = [("page_id", pa.string()), ("paper", pa.string()), ("date", pa.date32()), ("page", pa.int32()),
         ("article_index", pa.int32())]
 
 ARTICLES = pa.schema(_KEY + [
-    ("title", pa.string()), ("start", pa.int64()), ("end", pa.int64()), ("byline", pa.string()),
+    ("title", pa.string()), ("kicker", pa.string()), ("subtitle", pa.string()), ("kind", pa.string()),
+    ("dateline", pa.string()), ("start", pa.int64()), ("end", pa.int64()), ("byline", pa.string()),
     ("source_line", pa.string()), ("continued_from_page", pa.int32()), ("continued_to_page", pa.int32()),
     ("sections", pa.list_(pa.string())), ("n_facts", pa.int32()), ("n_directives", pa.int32()),
     ("n_entities", pa.int32()), ("checks_ok", pa.int32()), ("checks_mismatch", pa.int32()),
@@ -38,10 +40,12 @@ ARTICLES = pa.schema(_KEY + [
 FACTS = pa.schema(_KEY + [
     ("article_title", pa.string()), ("metric", pa.string()), ("metric_name", pa.string()),
     ("value_text", pa.string()), ("value_number", pa.float64()), ("value_exact", pa.string()),
-    ("value_unit", pa.string()), ("value_approx", pa.string()),
+    ("value_unit", pa.string()), ("value_approx", pa.string()), ("value_low", pa.float64()),
+    ("value_high", pa.float64()),
     ("change_text", pa.string()), ("change_number", pa.float64()), ("change_exact", pa.string()),
     ("change_unit", pa.string()), ("change_of", pa.string()),
-    ("basis", pa.string()), ("period", pa.string()), ("scope", pa.string()),
+    ("basis", pa.string()), ("basis_class", pa.string()), ("period", pa.string()), ("period_norm", pa.string()),
+    ("scope", pa.string()), ("scope_kind", pa.string()), ("modality", pa.string()),
     ("evidence", pa.string()), ("evidence_start", pa.int64()), ("evidence_end", pa.int64()),
     ("metric_start", pa.int64()), ("metric_end", pa.int64()),
     ("value_start", pa.int64()), ("value_end", pa.int64()), ("change_start", pa.int64()), ("change_end", pa.int64()),
@@ -69,14 +73,22 @@ def _float(x) -> float | None:
     return None if v is None else float(v)
 
 
+def _date(text: str | None) -> Date | None:
+    try:
+        return Date.fromisoformat(text) if text else None
+    except ValueError:  # a path pattern's impossible date (2024-02-31) is no date
+        return None
+
+
 def page_rows(meta: PageMeta, page: PageResult) -> dict[str, list[dict]]:
-    key = {"page_id": meta.page_id, "paper": meta.paper, "date": meta.date, "page": meta.page}
+    key = {"page_id": meta.page_id, "paper": meta.paper, "date": _date(meta.date), "page": meta.page}
     rows: dict[str, list[dict]] = {name: [] for name in SCHEMAS}
     for i, a in enumerate(page.articles):
         k = {**key, "article_index": i}
         title = _text(a.title)
         rows["articles"].append({
-            **k, "title": title, "start": a.start, "end": a.end, "byline": _text(a.byline),
+            **k, "title": title, "kicker": _text(a.kicker), "subtitle": _text(a.subtitle), "kind": a.kind,
+            "dateline": _text(a.dateline), "start": a.start, "end": a.end, "byline": _text(a.byline),
             "source_line": _text(a.source_line),
             "continued_from_page": a.continued_from.page if a.continued_from else None,
             "continued_to_page": a.continued_to.page if a.continued_to else None,
@@ -91,11 +103,14 @@ def page_rows(meta: PageMeta, page: PageResult) -> dict[str, list[dict]]:
                 **k, "article_title": title, "metric": f.metric.text, "metric_name": f.metric_name,
                 "value_text": v.span.text if v else None, "value_number": _float(v.number) if v else None,
                 "value_exact": str(v.number) if v else None, "value_unit": v.unit if v else None,
-                "value_approx": v.approx if v else None,
+                "value_approx": v.approx if v else None, "value_low": _float(v.low) if v else None,
+                "value_high": _float(v.high) if v else None,
                 "change_text": c.span.text if c else None, "change_number": _float(c.number) if c else None,
                 "change_exact": str(c.number) if c else None, "change_unit": c.unit if c else None,
                 "change_of": c.of if c else None,
-                "basis": _text(f.basis), "period": _text(f.period), "scope": _text(f.scope),
+                "basis": _text(f.basis), "basis_class": f.basis_class, "period": _text(f.period),
+                "period_norm": f.period_norm, "scope": _text(f.scope), "scope_kind": f.scope_kind,
+                "modality": f.modality,
                 "evidence": page.original[f.evidence.start:f.evidence.end], "evidence_start": f.evidence.start,
                 "evidence_end": f.evidence.end, "metric_start": f.metric.start, "metric_end": f.metric.end,
                 "value_start": v.span.start if v else None, "value_end": v.span.end if v else None,

@@ -1,5 +1,6 @@
 """Batch runs: tables, isolation of bad pages, determinism, kill -9 and resume, Dask, stitching."""
 
+import datetime
 import json
 import os
 import signal
@@ -53,7 +54,7 @@ def test_batch_tables_and_error_isolation(tmp_path):
     t = tables(out)
     assert len(t["articles"]) == 7 and len(t["directives"]) == 7
     facts = [f for f in t["facts"] if f["value_unit"] == "元"]
-    assert len(facts) == 7 and facts[0]["paper"] == "paper" and facts[0]["date"] == "2024-03-01"
+    assert len(facts) == 7 and facts[0]["paper"] == "paper" and facts[0]["date"] == datetime.date(2024, 3, 1)
     assert facts[0]["value_exact"] == "10000000000" and facts[0]["change_exact"] == "0.5"
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["failed"] == 1 and manifest["succeeded"] == 7 and len(manifest["inputs"]) == 8

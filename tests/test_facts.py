@@ -5,6 +5,8 @@ from decimal import Decimal
 import pytest
 from conftest import extract_text, facts_of
 
+import baozhi
+
 
 def facts(extractor, body: str, title: str = "某行业运行情况"):
     return facts_of(extract_text(extractor, f"{title}\n\n{body}\n"))
@@ -116,3 +118,10 @@ def test_value_and_change_in_one_clause(extractor):
 def test_market_moves_and_no_flat_inside_words(extractor):
     fs = facts(extractor, "收盘时，沪指涨0.26%，深成指跌0.52%，两市成交保持平稳。")
     assert [(f.metric.text, str(f.change.number)) for f in fs] == [("沪指", "0.26"), ("深成指", "-0.52")]
+
+
+def test_a_basis_carries_to_the_end_of_its_sentence_and_no_further():
+    page = baozhi.load("rules")("外贸\n本报讯　上半年，出口1.2万亿元，同比增长12%；进口0.9万亿元，增长15%。进口额增长3%。\n",
+                                name="p.txt")
+    bases = [f.basis.text if f.basis else None for f in page.articles[0].facts]
+    assert bases == ["同比", "同比", None]

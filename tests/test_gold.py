@@ -92,6 +92,8 @@ def test_format2_fact_fields_are_checked(tmp_path):
     for key, bad in (("modality", "guess"), ("basis_class", "yearly"), ("metric_name", "集")):
         g.write_text(json.dumps({**doc, "facts": [{**fact, key: bad}]}, ensure_ascii=False))
         assert check_gold(load_gold(g)), key
+    g.write_text(json.dumps({**doc, "facts": [{**fact, "value": {**value, "at": 14}}]}, ensure_ascii=False))
+    assert any("unknown field value.at" in p for p in check_gold(load_gold(g)))
 
 
 def test_gold_stats_counts_pages_and_news(tmp_path, capsys):

@@ -127,3 +127,36 @@ def test_heading_is_the_file_name_not_its_path(rendered):
     assert "/" in doc["source"]["path"]
     heading = html.split("<h1>", 1)[1].split("</h1>", 1)[0]
     assert heading == PAGE.name
+
+
+def _hostile(doc: dict) -> dict:
+    doc = json.loads(json.dumps(doc))
+    fact = next(f for a in doc["articles"] for f in a["facts"] if f["value"])
+    fact["value"]["number"] = "<img src=x onerror=alert(1)>"
+    return doc
+
+
+def test_a_hostile_prediction_file_is_refused_with_one_line(tmp_path, rendered, capsys):
+    doc, _, _ = rendered
+    pred = tmp_path / "evil.json"
+    pred.write_text(json.dumps(_hostile(doc), ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "page.html"
+    assert main(["render", str(PAGE), "--pred", str(pred), "-o", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "evil.json" in err and "breaks the page schema" in err and "\n" not in err and not out.exists()
+    directive = json.loads(json.dumps(doc))
+    directive["articles"][0]["directives"] = [{**d, "ordinal": "<script>alert(1)</script>"}
+                                              for d in directive["articles"][0]["directives"]] or [{}]
+    pred.write_text(json.dumps(directive, ensure_ascii=False), encoding="utf-8")
+    assert main(["render", str(PAGE), "--pred", str(pred), "-o", str(out)]) == 2 and not out.exists()
+
+
+def test_every_field_is_escaped_and_only_the_page_script_may_run(rendered):
+    doc, text, _ = rendered
+    doc = json.loads(json.dumps(doc))
+    fact = next(f for a in doc["articles"] for f in a["facts"] if f["value"])
+    fact["metric_name"] = fact["value"]["unit"] = fact["value"]["approx"] = "<script>alert(1)</script>"
+    html = render_page(doc, text)
+    parse(html)
+    assert "<script>alert(1)</script>" not in html and html.count("<script>") == 1
+    assert "Content-Security-Policy" in html and "script-src 'sha256-" in html and "script-src 'unsafe-inline'" not in html

@@ -1,3 +1,4 @@
+import baozhi
 from baozhi.segment import segment
 
 SEED_TITLES = ["上半年软件业收入和利润增速持续回升", "2020年全国工业和信息化主管部门负责同志电视电话会议在京召开",
@@ -36,7 +37,7 @@ PAGE = """新能源装机规模再创新高
 
 
 def test_bylines_markers_and_sections():
-    layouts = segment(PAGE)
+    layouts = segment(PAGE).articles
     assert [lay.title.text for lay in layouts] == ["新能源装机规模再创新高", "城市更新惠及百万居民"]
     first, second = layouts
     assert first.byline.text == "本报记者 陈晓"
@@ -46,9 +47,70 @@ def test_bylines_markers_and_sections():
 
 
 def test_prose_without_headline_is_one_untitled_article():
-    layouts = segment("（上接第2版）会议还研究了其他事项。\n")
+    layouts = segment("（上接第2版）会议还研究了其他事项。\n").articles
     assert len(layouts) == 1 and layouts[0].title is None and layouts[0].continued_from[0] == 2
 
 
 def test_empty_page_has_no_articles():
-    assert segment("\n \n\n") == []
+    assert segment("\n \n\n").articles == []
+
+
+FRONT = """华东日报　2025年3月8日　星期六　第1版　要闻
+今日导读
+□ 春耕备耕有序推进　第3版
+□ 外贸开局平稳　第 5 版
+
+一季度经济开局良好
+全省工业生产加快回升
+——访省统计局负责人
+本报杭州3月7日讯（记者 周　明）
+1—2月，全省规模以上工业增加值同比增长6.1%。
+
+图为工人在生产线上作业。
+本报记者 王　磊摄
+
+港口货物吞吐量增长
+本报讯　1—2月，全省港口完成货物吞吐量2.1亿吨，增长4.2%。
+
+本地短讯
+新能源汽车销量增长
+2月，全市新能源汽车销量3.2万辆。
+电商交易额上升
+2月，全市电商交易额增长9%。
+
+本版责编：李　华　　版式设计：陈　晨
+新闻热线：0571-88880000
+"""
+
+
+def test_furniture_is_set_aside_and_the_masthead_parsed():
+    page = baozhi.load("rules")(FRONT, name="front.txt")
+    kinds = [f.kind for f in page.furniture]
+    assert kinds == ["masthead", "daodu", "credit", "contact"]
+    assert page.furniture[1].span.text.startswith("今日导读") and page.furniture[1].span.text.endswith("版")
+    info = page.page
+    assert (info.paper, info.date, info.page, info.section) == ("华东日报", "2025-03-08", 1, "要闻")
+    for f in page.furniture:
+        assert FRONT[f.span.start:f.span.end] == f.span.text
+        assert not any(a.start <= f.span.start < a.end for a in page.articles)
+
+
+def test_headline_groups_datelines_captions_and_briefs():
+    page = baozhi.load("rules")(FRONT, name="front.txt")
+    first, second, brief = page.articles
+    assert first.kicker.text == "一季度经济开局良好" and first.title.text == "全省工业生产加快回升"
+    assert first.subtitle.text == "——访省统计局负责人" and first.start == first.kicker.start
+    assert first.dateline.text == "本报杭州3月7日讯" and first.byline.text == "（记者 周　明）"
+    assert [c.text for c in first.captions] == ["图为工人在生产线上作业。", "本报记者 王　磊摄"]
+    assert not any(f.evidence.start >= FRONT.index("图为") for f in first.facts)
+    assert second.title.text == "港口货物吞吐量增长" and second.dateline.text == "本报讯"
+    assert brief.kind == "brief" and brief.title.text == "本地短讯"
+    assert [s.text for s in brief.sections] == ["新能源汽车销量增长", "电商交易额上升"]
+
+
+def test_a_period_in_the_headline_or_an_earlier_paragraph_governs_later_facts():
+    page = baozhi.load("rules")("1—5月服务贸易保持增长\n本报讯　服务进出口总额3.1万亿元，同比增长14%。\n\n其中，出口1.2万亿元，增长12%。\n",
+                                name="p.txt")
+    facts = page.articles[0].facts
+    assert [f.period.text for f in facts] == ["1—5月", "1—5月"]
+    assert facts[0].basis.text == "同比" and facts[1].basis is None  # a basis never crosses a sentence end

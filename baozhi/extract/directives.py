@@ -18,7 +18,7 @@ _CN = "一二三四五六七八九十"
 ENUM = re.compile(rf"([{_CN}]+)是|第([{_CN}]+)[，,、:：]|[（(]([{_CN}]+)[）)]|(首先|其次|再次|最后)[，,]?")
 _SEQ = {"首先": 1, "其次": 2, "再次": 3}
 CONT_FROM = re.compile(r"^[（(]上接第?[0-9一二三四五六七八九十]+版[）)]")
-CUE = re.compile(rf"(?P<issuer>[\u4e00-\u9fff]{{1,10}}?)(?P<verb>{'|'.join(CUE_VERBS)})[，,:：]")
+CUE = re.compile(rf"(?P<issuer>[\u4e00-\u9fff][\u4e00-\u9fff\u3000 ·]{{0,17}}?)(?P<verb>{'|'.join(CUE_VERBS)})[，,:：]")
 _MODAL_ALT = r"(?:必须|要(?![素求点害闻是紧件领义务])|应当|务必)"
 MODAL = re.compile(rf"^(?P<who>[\u4e00-\u9fff]{{1,4}}?)?(?P<modal>{_MODAL_ALT})")
 ADVERB = re.compile(
@@ -82,10 +82,10 @@ class DirectiveExtractor:
             markers = [m for m in ENUM.finditer(para, body_off) if self._is_item_start(para, m)]
             if not markers or markers[0].start() != body_off:
                 cues = [c for c in (CUE.match(para, pos) for pos in self._sentence_starts(para, body_off)) if c]
-                found = [self._cued(para[: (cues[k + 1].start() if k + 1 < len(cues) else len(para))], start, c)
-                         for k, c in enumerate(cues)]
+                bounds = sorted([c.start() for c in cues] + [m.start() for m in markers] + [len(para)])
+                found = [self._cued(para[:next(b for b in bounds if b > c.start())], start, c) for c in cues]
                 items.extend(f for f in found if f)
-                if cues and cues[0].start() == body_off:
+                if cues and cues[0].start() == body_off and not markers:
                     continue
             if not markers:
                 if p_index == 0 and cont and action_start(para[body_off:]):

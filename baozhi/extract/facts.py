@@ -11,9 +11,20 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from ..lexicon import DOWN_WORDS, FLAT_WORDS, RATE_WORDS, SHARE_WORDS, UP_WORDS
+from ..lexicon import (
+    DOWN_WORDS,
+    FLAT_WORDS,
+    FORECAST_WORDS,
+    GROUP_SCOPE,
+    MARKET_SCOPES,
+    PRIOR_WORDS,
+    RATE_WORDS,
+    SHARE_WORDS,
+    TARGET_WORDS,
+    UP_WORDS,
+)
 from ..model import Change, Fact, Span, TextView, Value
-from ..numbers import QUANTITY, parse_quantity
+from ..numbers import QUANTITY, normalize_period, parse_quantity
 from .words import first_word, is_place
 
 PERIOD = re.compile(
@@ -21,19 +32,22 @@ PERIOD = re.compile(
     r"|\d{1,2}[—\-–~～至]\d{1,2}月(?:份)?|前\d{1,2}个?月|\d{1,2}月(?!\d{1,2}[日号])(?:份)?(?:末|底|初|上旬|中旬|下旬|以来)?)"
     r"|\d{4}年(?:末|底|初)?|上年同期|去年同期|本月|上月|年末|年底|年初|上旬|中旬|下旬"
 )
-BASIS = re.compile(r"同比|环比|(?:较|比|与)(?:(?:上年|去年|上月|上季度|前一年|上一年|今年)(?:同期|全年|年末|年初|底|末)?"
+BASIS = re.compile(r"同比|环比|按年|按月|按季|(?<![全今去上本每半当同明前后近多该此\d])[年月](?=增\d|减\d|增长|减少)"
+                   r"|(?:较|比|与)(?:(?:上年|去年|上月|上季度|前一年|上一年|今年)(?:同期|全年|年末|年初|底|末|同月)?"
+                   r"|前一交易日|上一交易日|上周|前一日|上日|上一周"
                    r"|第?[一二三四]季度(?:末)?|\d{1,2}(?:[—\-–]\d{1,2})?月份?(?:末|底)?|\d{4}年(?:末|底)?|上半年"
                    r"|前三季度|同期)(?:相比)?")
 _DIRECTION_ALT = "|".join(sorted(UP_WORDS + DOWN_WORDS, key=len, reverse=True))
 CHANGE = re.compile(rf"(?P<dir>{_DIRECTION_ALT})(?:了)?(?P<q>" + QUANTITY.pattern + ")")
 FLAT = re.compile("(?<!保)(?:" + "|".join(FLAT_WORDS) + ")")  # not 保持平稳
 SCOPE = re.compile(
-    r"(?:我国|全国(?:\d+个[\u4e00-\u9fff]{1,10}?(?:城市|省份|地区|省市))?|全行业|全省|全市|全区|全县|各地区"
+    r"(?:沪深两市|沪市|深市|两市|全市场|北向资金|南向资金|沪股通|深股通|港股通|我国|全国(?:\d+个[\u4e00-\u9fff]{1,10}?(?:城市|省份|地区|省市))?|全行业|全省|全市|全区|全县|各地区"
     r"|[东中西]{1,3}部地区|东北地区|东、中、西部地区|\d+省(?:市|区)?"
     r"|(?:全国|全省|全市)?\d+个[\u4e00-\u9fff]{0,8}?(?:城市|省份|地区|省市|项目|企业|园区|县|区)"
     r"|[一二三四五六七八九十两\d]+家[\u4e00-\u9fff]{0,8}?(?:企业|公司|银行|机构|运营商)"
     r"|(?:[\u4e00-\u9fff]{2,4}、)+[\u4e00-\u9fff]{2,4}(?:[和及与][\u4e00-\u9fff]{2,4})?[一二三四五六七八九十\d]+(?:省市|省|市|地|个城市))"
 )
+DAY = re.compile(r"(?:\d{4}年)?\d{1,2}月\d{1,2}日$")  # a clause that is only a date: the day of market figures
 _CLASSIFIER_UNITS = {"个", "家", "项", "名", "位", "款", "处", "座", "所", "条", "批", "部", "台", "只", "套", "件"}
 METRIC_HEAD = re.compile(
     r"(?:营业收入|业务收入|收入|营收|利润总额|净利润|利润|出口额|出口|进口额|进口|进出口总值|进出口|总值|顺差|逆差|增加值"
@@ -42,15 +56,22 @@ METRIC_HEAD = re.compile(
     r"|基站|订单|就业|融资|贷款|存款|储蓄|工资|人口|面积|产能|效率|市值|次数|票房|接待量|游客|容量|[量额值数率价])$"
 )
 METRIC_HEAD_ANY = re.compile(METRIC_HEAD.pattern[:-1])
-_LEADING_FILLER = re.compile(r"(?:其中|同时|此外|另外|而|但是?|且|并|其|仍|均|共|也|则|其次|全年|合计|预计|预期|计划|截至|截止到?)+[，]?")
-_VERB = re.compile(r"(?:共|累计|合计)?(?:实现|完成|达到|达|录得|突破|超过|为|是|共有|拥有|新建"
+_LEADING_FILLER = re.compile(r"(?:其中|同时|此外|另外|而|但是?|且|并|其|仍|均|共|也|则|其次|全年|合计|预计|预期|计划|截至|截止到?"
+                             r"|力争|确保|目标是?)+[，]?")
+_VERB = re.compile(r"(?:力争|确保|预计|有望|计划|目标)?(?:共|累计|合计)?(?:实现|完成|达到|达|录得|突破|超过|为|是|共有|拥有|新建"
+                   r"|控制在|保持在|稳定在|力争|确保|有望"
                    r"|建成|开通|发放|吸引|接待|收获)了?")
 _SEP = "、和及与"
+# Words that open or close a metric phrase without belonging to it (`今年高校毕业生规模`, `毛利率预估介于`).
+_TIME_LEAD = re.compile(r"(?:今年|去年|上年|当日|昨日|同日|全天|全日|当月|同月|本月|目前|当前|年内|累计|第?[一二三四]季度?|前\d+月"
+                        r"|[上下]半年|前三季度)+")
+_TRAILING = r"(?:预估|预计|可望|有望|将|介于|收报|报|按年|按月|年|月)"
 
 
 @dataclass
 class ArticleState:
     scopes: list[Span] = field(default_factory=list)  # every scope named so far, in order
+    period: Span | None = None  # the last period printed so far (headline group and body)
 
 
 @dataclass
@@ -62,6 +83,7 @@ class ParagraphState:
     last_fact: Fact | None = None
     metric_is_share: bool = False
     listed_scopes: list[Span | None] = field(default_factory=list)  # the last 分别 list's scopes
+    basis: Span | None = None  # the last basis printed in the current sentence
 
 
 @dataclass
@@ -113,24 +135,87 @@ def _is_statistic(text: str, m: re.Match, q_unit: str) -> bool:
     return True
 
 
+def basis_class(basis: str | None) -> str | None:
+    """The analyst's class of a printed comparison (GUIDELINES "Gold format 2": basis_class)."""
+    if not basis:
+        return None
+    if "两年平均" in basis:
+        return "two_year_avg"
+    if basis == "同比" or basis == "年" or re.search(r"(?:上年|去年|前一年|上一年)(?:同期|同月|全年)?(?:相比)?$", basis):
+        return "yoy"
+    if basis == "按年":
+        return "yoy"
+    if basis in ("环比", "月", "按月", "按季") or re.search(r"上月|上周|上一周|前一交易日|上一交易日|前一日|上日", basis):
+        return "mom"
+    return "vs_period"
+
+
+_PRIOR = re.compile("|".join(PRIOR_WORDS))
+_TARGET = re.compile("|".join(TARGET_WORDS))
+_FORECAST = re.compile("|".join(FORECAST_WORDS))
+
+
+def modality(before: str) -> str:
+    """`before` is the sentence up to the figure: a prior-figure cue in the figure's own clause,
+    else the last target or forecast cue of the sentence."""
+    clause = re.split(r"[，；：（(]", before)[-1]
+    if _PRIOR.search(clause):
+        return "prior"
+    cues = [(m.start(), "target") for m in _TARGET.finditer(before)] + \
+           [(m.start(), "forecast") for m in _FORECAST.finditer(before)]
+    return max(cues)[1] if cues else "actual"
+
+
+def scope_kind(scope: str | None) -> str | None:
+    if not scope:
+        return None
+    if scope in MARKET_SCOPES:
+        return "market"
+    return "group" if re.search(GROUP_SCOPE, scope) else "region"
+
+
 class FactExtractor:
-    def __init__(self, view: TextView):
+    def __init__(self, view: TextView, year: int | None = None):
         self.view = view
+        self.year = year  # the article's year (masthead date): relative periods resolve against it
+
+    def _view_text(self, span: Span) -> str:
+        return self.view.text[self.view.from_original(span.start):self.view.from_original(span.end)]
+
+    def _complete(self, fact: Fact) -> Fact:
+        """The analyst fields, read from the view (folded, simplified) text of the spans."""
+        if fact.period is not None:
+            fact.period_norm = normalize_period(self._view_text(fact.period), self.year)
+        fact.basis_class = basis_class(self._view_text(fact.basis)) if fact.basis else None
+        fact.scope_kind = scope_kind(self._view_text(fact.scope)) if fact.scope else None
+        figure = fact.change or fact.value
+        first = min(x.span.start for x in (fact.value, fact.change) if x is not None) if figure else fact.metric.start
+        fact.modality = modality(self.view.text[self.view.from_original(fact.evidence.start):
+                                                self.view.from_original(first)])
+        return fact
 
     def span(self, start: int, end: int) -> Span:
         return self.view.span(start, end)
 
-    def article(self, paragraphs: list[tuple[int, int]]) -> list[Fact]:
+    def article(self, paragraphs: list[tuple[int, int]], headings: list[tuple[int, int]] = ()) -> list[Fact]:
+        """Facts of the body paragraphs. A period printed in the headline group (`headings`) or an
+        earlier paragraph governs later clauses that print none; a basis carries to the end of its
+        sentence."""
         facts: list[Fact] = []
         art = ArticleState()
+        for start, end in headings:
+            for m in PERIOD.finditer(self.view.text, start, end):
+                art.period = self.span(m.start(), m.end())
         for start, end in paragraphs:
-            state = ParagraphState()
+            state = ParagraphState(period=art.period)
             text = self.view.text[start:end]
             for s_start, s_end in _sentences(text):
                 evidence = self.span(start + s_start, start + s_end)
+                state.basis = None
                 for clause in _clauses(text[s_start:s_end], start + s_start):
                     facts.extend(self._clause(clause, state, art, evidence))
-        return facts
+            art.period = state.period
+        return [self._complete(f) for f in facts]
 
     # -- one clause -------------------------------------------------------------------------
 
@@ -138,7 +223,7 @@ class FactExtractor:
         text, pos = cl.text, 0
         local_period = None
         lead = re.match(r"(?:截至|截止到?|到)", text)
-        m = PERIOD.match(text, lead.end() if lead else 0)
+        m = PERIOD.match(text, lead.end() if lead else 0) or DAY.match(text, lead.end() if lead else 0)
         if m and not text.startswith(("较", "比")):
             local_period = self.span(cl.start + m.start(), cl.start + m.end())
             pos = m.end()
@@ -199,7 +284,7 @@ class FactExtractor:
     def _metric_phrase(self, text: str, start: int, end: int, allow_bare: bool = False) -> tuple[int, int] | None:
         """The metric noun phrase in text[start:end]: after the last verb, ending at a head."""
         seg = text[start:end]
-        seg_strip = re.sub(rf"(?:{_VERB.pattern}|的|了)+$", "", seg)
+        seg_strip = re.sub(rf"(?:{_VERB.pattern}|{_TRAILING}|的|了)+$", "", seg)
         share = re.search(r"(?:在[^，。]*?中)?(?:的)?(?:占比|占[^，。为达]*?(?:的)?(?:比重|比例|份额)|比重|份额)$", seg_strip)
         if share:
             s = start + share.start()
@@ -220,8 +305,13 @@ class FactExtractor:
         tail = re.search(r"[的等]([^的等]{2,})$", seg_strip[phrase_start:last.end()])
         if tail and METRIC_HEAD.search(tail.group(1)):
             phrase_start += tail.start(1)
+        lead = _TIME_LEAD.match(seg_strip, phrase_start, last.end())
+        if lead and last.end() - lead.end() >= 2:
+            phrase_start = lead.end()
+        if phrase_start and seg_strip[phrase_start - 1].isdigit() and seg_strip[phrase_start] in "月日年季":
+            phrase_start += 1  # `4月营收`: the digits split the period from the word
         phrase = seg_strip[phrase_start:last.end()]
-        if not phrase:
+        if len(phrase) < 2:
             return None
         if not METRIC_HEAD.search(phrase) and not any(phrase.endswith(w) for w in RATE_WORDS):
             if not (allow_bare and 2 <= len(phrase) <= 8 and end - start - len(seg_strip) <= 3):
@@ -304,6 +394,10 @@ class FactExtractor:
         metric_span, metric_name, rate_word, is_share, inherited = resolved
         basis_m = BASIS.search(text, pos, metric_end)
         basis = self.span(cl.start + basis_m.start(), cl.start + basis_m.end()) if basis_m else None
+        if basis is not None:
+            st.basis = basis
+        elif is_change and not cl.in_brackets:
+            basis = st.basis
         if is_change and direction == "持平" and (rate_word or inherited and st.last_fact is not None
                                                  and st.last_fact.change is not None and st.last_fact.change.unit == "百分点"):
             unit = "百分点"
@@ -406,6 +500,10 @@ class FactExtractor:
         direction = dm.group(1) if dm else None
         basis_m = BASIS.search(text, pos, idx + (dm.end() if dm else 2))
         basis = self.span(cl.start + basis_m.start(), cl.start + basis_m.end()) if basis_m else None
+        if basis is not None:
+            st.basis = basis
+        elif direction:
+            basis = st.basis
         facts = []
         for i, q in enumerate(quantities):
             quantity = parse_quantity(q)
