@@ -27,6 +27,7 @@ evaluate: $(STAMP)
 	$(BIN)/baozhi evaluate --gold annotations/gold
 
 bench: $(STAMP)
+	$(BIN)/python bench/layout.py --check
 	$(BIN)/python bench/throughput.py
 
 clean:

@@ -166,7 +166,11 @@ def make_doc(nlp: Language, text: str) -> Doc:
     spaces: list[bool] = []
     lines = text.split("\n")
     chars = getattr(nlp.tokenizer, "segmenter", None) == "char"
+    blank = 0  # newlines owed to the last token: appended once, not one `+=` per blank line
     for i, line in enumerate(lines):
+        if line and blank:
+            words[-1] += "\n" * blank
+            blank = 0
         if chars and line and not _WHITESPACE.search(line):  # spaCy's char segmenter, without a Doc per line
             words += line
             spaces += [False] * len(line)
@@ -180,10 +184,12 @@ def make_doc(nlp: Language, text: str) -> Doc:
                 spaces.append(bool(token.whitespace_))
         if i + 1 < len(lines):
             if words and not words[-1].strip("\n"):  # blank lines: one newline token
-                words[-1] += "\n"
+                blank += 1
             else:
                 words.append("\n")
                 spaces.append(False)
+    if blank:
+        words[-1] += "\n" * blank
     assert "".join(w + " " * s for w, s in zip(words, spaces, strict=True)) == text
     return Doc(nlp.vocab, words=words, spaces=spaces)
 

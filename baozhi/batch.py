@@ -17,6 +17,7 @@ import os
 import re
 import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -27,7 +28,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .files import write_atomic
+from .files import replacing, write_atomic
 from .model import page_to_json
 from .tables import SCHEMAS, PageMeta, page_rows, to_table
 
@@ -162,6 +163,19 @@ def fingerprint(refs: Iterator[PageRef]) -> tuple[str, int]:
     return h.hexdigest(), n
 
 
+def file_sha256(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def input_hashes(inputs: list[str]) -> dict[str, str]:
+    """sha256 of every input file: a resume must not mix parts made from other bytes."""
+    return {str(path): file_sha256(path) for path, _ in _expand(inputs)}
+
+
 def chunks(refs: Iterator[PageRef], size: int) -> Iterator[tuple[int, list[PageRef]]]:
     batch, index = [], 0
     for ref in refs:
@@ -205,10 +219,8 @@ def _extract(ref: PageRef, config: Config):
 
 
 def _write_parquet(path: Path, table: pa.Table) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    pq.write_table(table, tmp, compression="zstd")
-    os.replace(tmp, path)
+    with replacing(path) as tmp:
+        pq.write_table(table, tmp, compression="zstd")
 
 
 def run_chunk(index: int, refs: list[PageRef], out: str, config: Config) -> ChunkDone:
@@ -319,33 +331,146 @@ def _marker(out: Path, index: int) -> Path:
     return out / WORK / "done" / f"part-{index:05d}.json"
 
 
+def _lines_in(path: Path) -> int:
+    with open(path, "rb") as fh:
+        return sum(1 for _ in fh)
+
+
+def chunk_problem(out: Path, marker: Path) -> str | None:
+    """Why a chunk marked done cannot be trusted (a part missing, unreadable or with other row
+    counts than its marker recorded), or None when every part is there."""
+    done = json.loads(marker.read_text(encoding="utf-8"))
+    part = marker.stem
+    for name in SCHEMAS:
+        path = out / name / f"{part}.parquet"
+        try:
+            rows = pq.ParquetFile(path).metadata.num_rows
+        except FileNotFoundError:
+            return f"{name}/{part}.parquet is missing"
+        except (OSError, pa.ArrowException):
+            return f"{name}/{part}.parquet is unreadable"
+        if rows != done["rows"].get(name, 0):
+            return f"{name}/{part}.parquet has {rows} rows, its marker says {done['rows'].get(name, 0)}"
+    for sub, expected in (("documents", len(done["pages"])), ("errors", done["failed"])):
+        path = out / WORK / sub / f"{part}.jsonl"
+        if not path.exists():
+            return f"{WORK}/{sub}/{part}.jsonl is missing"
+        if _lines_in(path) != expected:
+            return f"{WORK}/{sub}/{part}.jsonl has {_lines_in(path)} lines, its marker says {expected}"
+    return None
+
+
+def _damaged(out: Path) -> list[tuple[Path, str]]:
+    found = []
+    for marker in sorted((out / WORK / "done").glob("part-*.json")):
+        problem = chunk_problem(out, marker)
+        if problem:
+            found.append((marker, problem))
+    return found
+
+
+def _changed_inputs(out: Path, hashes: dict[str, str]) -> list[str]:
+    try:
+        before = json.loads((out / WORK / "inputs.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return []
+    return sorted(p for p in before.keys() | hashes.keys() if before.get(p) != hashes.get(p))
+
+
+# -- worker processes die with their driver ---------------------------------------------------
+
+def _workers_dir(out: str | Path) -> Path:
+    return Path(out) / WORK / "workers"
+
+
+def _worker_init(out: str, driver: int) -> None:
+    """Runs in each worker: record the pid, and exit as soon as the driver is gone (kill -9 of
+    the driver must not leave workers writing into --out)."""
+    folder = _workers_dir(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / str(os.getpid())).write_text(str(driver), encoding="utf-8")
+    threading.Thread(target=_watch_driver, args=(driver,), daemon=True).start()
+
+
+def _watch_driver(driver: int) -> None:
+    while os.getppid() == driver:
+        time.sleep(0.2)
+    os._exit(70)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:  # no /proc (macOS): the pid answers, so count it
+        return True
+    return not cmdline or b"python" in cmdline  # a recycled pid is someone else's; empty: still starting
+
+
+def live_workers(out: str | Path) -> list[int]:
+    """Workers of an earlier run that still live; records of dead ones are removed."""
+    folder = _workers_dir(out)
+    live = []
+    for record in sorted(folder.glob("*")) if folder.exists() else []:
+        if record.name.isdigit() and _alive(int(record.name)):
+            live.append(int(record.name))
+        else:
+            record.unlink(missing_ok=True)
+    return live
+
+
 def run_batch(inputs: list[str], out: str | Path, *, workers: int = 1, engine: str = "local",
               scheduler: str | None = None, resume: bool = False, config: Config | None = None,
               pattern: str | None = None, chunk_size: int = 16, quiet: bool = False) -> Summary:
     config = config or Config()
     out = Path(out)
     started = time.time()
+    alive = live_workers(out)
+    if alive:
+        raise BatchError(f"{out}: worker process {alive[0]} of an earlier run is still running; "
+                         "wait for it to exit or kill it")
     digest, total = fingerprint(iter_pages(inputs, pattern))
-    plan = {"fingerprint": digest, "pages": total, "chunk_size": chunk_size, "pattern": pattern,
+    hashes = input_hashes(inputs)
+    contents = hashlib.sha256(json.dumps(sorted(hashes.items())).encode()).hexdigest()
+    plan = {"fingerprint": digest, "inputs_sha256": contents, "pages": total, "chunk_size": chunk_size,
+            "pattern": pattern,
             "segmenter": config.segmenter, "pkuseg_model": config.pkuseg_model, "extractor": extractor_name(config)}
     if plan["extractor"].startswith("model:"):  # what the model reads changes its output too
         plan["triage"] = config.triage
     manifest_path = out / "manifest.json"
     if manifest_path.exists():
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        if manifest.get("plan") == plan and manifest.get("status") == "complete":
+        complete = manifest.get("plan") == plan and manifest.get("status") == "complete"
+        damaged = _damaged(out) if complete else []
+        if complete and not damaged:
             return Summary(total, manifest["failed"], 0, 0, 0.0, already_complete=True)
+        if damaged and not resume:
+            raise BatchError(f"{out}: {damaged[0][1]} ({len(damaged)} damaged chunk(s)); "
+                             "run again with --resume to rebuild them")
         if not resume:
             raise BatchError(f"{out}: holds a finished run of other inputs; choose another --out")
     if _plan_path(out).exists():
         previous = json.loads(_plan_path(out).read_text(encoding="utf-8"))
+        changed = _changed_inputs(out, hashes)
+        if previous != plan and changed:
+            raise BatchError(f"{out}: input {changed[0]} changed since the run began (sha256 differs); "
+                             "restore it or choose another --out")
         if previous != plan:
             raise BatchError(f"{out}: holds an unfinished run of other inputs or settings; choose another --out")
         if not resume:
             raise BatchError(f"{out}: holds an unfinished run; add --resume to finish it")
+        for marker, problem in _damaged(out):
+            print(f"baozhi batch: {problem}; redoing {marker.stem}", file=sys.stderr)
+            marker.unlink()
     elif out.exists() and any(out.iterdir()):
         raise BatchError(f"{out}: exists and is not a baozhi batch output")
     write_atomic(_plan_path(out), json.dumps(plan, indent=1))
+    write_atomic(out / WORK / "inputs.json", json.dumps(hashes, ensure_ascii=False, indent=0))
 
     progress = Progress(total, quiet)
     skipped = done_count = 0
@@ -374,7 +499,7 @@ def run_batch(inputs: list[str], out: str | Path, *, workers: int = 1, engine: s
             raise BatchError(f"unknown engine {engine!r}")
     finally:
         progress.close()
-    failed = finalize(out, plan, inputs, pattern, started, engine, workers)
+    failed = finalize(out, plan, hashes, pattern, started, engine, workers)
     return Summary(total, failed, done_count, skipped, time.time() - started)
 
 
@@ -384,7 +509,8 @@ def _run_local(tasks, out: str, config: Config, workers: int, commit) -> None:
             commit(run_chunk(index, refs, out, config))
         return
     # spawn, not fork: a forked child of a process that already ran torch can deadlock on its thread pool
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_worker_init, initargs=(out, os.getpid())) as pool:
         in_flight = set()
         for index, refs in tasks:
             in_flight.add(pool.submit(run_chunk, index, refs, out, config))
@@ -394,6 +520,7 @@ def _run_local(tasks, out: str, config: Config, workers: int, commit) -> None:
                     commit(f.result())
         for f in in_flight:
             commit(f.result())
+    live_workers(out)  # the pool has joined its workers: drop their records
 
 
 def _run_dask(tasks, out: str, config: Config, workers: int, scheduler: str | None, commit) -> None:
@@ -425,16 +552,12 @@ def _run_dask(tasks, out: str, config: Config, workers: int, scheduler: str | No
 
 def _concat(parts_dir: Path, target: Path) -> int:
     lines = 0
-    tmp = target.with_name(f".{target.name}.tmp")
-    with open(tmp, "w", encoding="utf-8") as dst:
+    with replacing(target) as tmp, open(tmp, "w", encoding="utf-8") as dst:
         for part in sorted(parts_dir.glob("part-*.jsonl")):
             with open(part, encoding="utf-8") as src:
                 for line in src:
                     dst.write(line)
                     lines += 1
-        dst.flush()
-        os.fsync(dst.fileno())
-    os.replace(tmp, target)
     return lines
 
 
@@ -466,20 +589,13 @@ def stitch_articles(out: Path) -> pa.Table:
     return pa.Table.from_pylist(stitched, schema=schema)
 
 
-def finalize(out: Path, plan: dict, inputs: list[str], pattern: str | None, started: float, engine: str,
+def finalize(out: Path, plan: dict, files: dict[str, str], pattern: str | None, started: float, engine: str,
              workers: int) -> int:
     markers = sorted((out / WORK / "done").glob("part-*.json"))
     results = [json.loads(m.read_text(encoding="utf-8")) for m in markers]
     pages = _concat(out / WORK / "documents", out / "documents.jsonl")
     failed = _concat(out / WORK / "errors", out / "errors.jsonl")
     _write_parquet(out / "articles_stitched.parquet", stitch_articles(out))
-    files: dict[str, str] = {}
-    for path, _ in _expand(inputs):
-        h = hashlib.sha256()
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-        files[str(path)] = h.hexdigest()
     counts = {name: sum(r["rows"].get(name, 0) for r in results) for name in SCHEMAS}
     manifest = {
         "status": "complete", "plan": plan, "pages": plan["pages"], "succeeded": pages, "failed": failed,

@@ -301,6 +301,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+EXIT_OS_ERROR = 3  # 0 done, 1 pages failed (batch --strict), 2 bad input or usage, 3 the system refused a file
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -310,6 +313,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # read-only or full disk, unwritable -o: the system's reason, one line
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"baozhi: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_OS_ERROR
 
 
 if __name__ == "__main__":

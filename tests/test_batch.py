@@ -162,3 +162,87 @@ def test_a_run_cannot_be_resumed_with_other_model_settings(tmp_path):
         run_batch([str(archive)], out, pattern=PATTERN, quiet=True, resume=True, config=Config(extractor="model"))
     rules = run_batch([str(archive)], tmp_path / "rules", pattern=PATTERN, quiet=True, config=Config(extractor="rules"))
     assert rules.failed == 0 and "triage" not in json.loads((tmp_path / "rules" / "manifest.json").read_text())["plan"]
+
+
+def _wait_for(predicate, timeout=120.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline and not predicate():
+        time.sleep(0.05)
+    return predicate()
+
+
+def test_killing_the_driver_kills_its_workers_and_a_live_worker_blocks_the_next_run(tmp_path):
+    from baozhi.batch import BatchError, live_workers
+
+    archive = make_archive(tmp_path / "in", 24)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "baozhi.cli", "batch", str(archive), "--out", str(out), "--chunk-size", "1",
+           "--workers", "2", "--path-pattern", PATTERN, "--quiet"]
+    proc = subprocess.Popen(cmd, stderr=subprocess.DEVNULL)
+    workers = out / "_work" / "workers"
+    assert _wait_for(lambda: len(list(workers.glob("*"))) == 2 or proc.poll() is not None)
+    assert proc.poll() is None, "the run finished before it could be killed"
+    pids = [int(p.name) for p in workers.glob("*")]
+    os.kill(proc.pid, signal.SIGKILL)  # the driver only
+    proc.wait()
+    assert _wait_for(lambda: not live_workers(out), timeout=10), f"workers {pids} outlived their driver"
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:  # a worker of an earlier run that still lives: the next run must not write beside it
+        (workers / str(sleeper.pid)).write_text("1")
+        with pytest.raises(BatchError, match=f"worker process {sleeper.pid} .* still running"):
+            run_batch([str(archive)], out, resume=True, pattern=PATTERN, chunk_size=1, quiet=True)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    assert main(["batch", str(archive), "--out", str(out), "--resume", "--chunk-size", "1", "--path-pattern", PATTERN,
+                 "--quiet"]) == 0
+    assert len((out / "documents.jsonl").read_text().splitlines()) == 24
+
+
+def test_a_deleted_part_is_never_reported_complete_and_resume_rebuilds_it(tmp_path, capsys):
+    archive = make_archive(tmp_path / "in", 8)
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    run_batch([str(archive)], out, pattern=PATTERN, chunk_size=2, quiet=True)
+    run_batch([str(archive)], clean, pattern=PATTERN, chunk_size=2, quiet=True)
+    (out / "facts" / "part-00001.parquet").unlink()
+    args = ["batch", str(archive), "--out", str(out), "--chunk-size", "2", "--path-pattern", PATTERN, "--quiet"]
+    assert main(args) == 2
+    assert "facts/part-00001.parquet is missing" in capsys.readouterr().err
+    assert main(args + ["--resume"]) == 0
+    assert (out / "facts" / "part-00001.parquet").read_bytes() == (clean / "facts" / "part-00001.parquet").read_bytes()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["rows"] == json.loads((clean / "manifest.json").read_text())["rows"]
+
+
+def test_an_input_edited_between_kill_and_resume_is_refused(tmp_path, capsys):
+    archive = make_archive(tmp_path / "in", 8)
+    out = tmp_path / "out"
+    run_batch([str(archive)], out, pattern=PATTERN, chunk_size=2, quiet=True)
+    (out / "manifest.json").unlink()  # as if killed before finalize
+    edited = sorted(archive.rglob("*.txt"))[3]
+    edited.write_bytes(edited.read_bytes() + b"\n")
+    assert main(["batch", str(archive), "--out", str(out), "--resume", "--chunk-size", "2", "--path-pattern",
+                 PATTERN, "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert str(edited) in err and "changed since the run began" in err and err.count("\n") == 1
+
+
+def test_os_errors_get_one_line_exit_3_and_leave_no_temporary_file(tmp_path, monkeypatch, capsys):
+    archive = make_archive(tmp_path / "in", 2)
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    assert main(["extract", str(next(archive.rglob("*.txt"))), "-o", str(blocker / "out.json")]) == 3
+    err = capsys.readouterr().err
+    assert str(blocker) in err and err.count("\n") == 1 and "Traceback" not in err
+    real_fsync = os.fsync
+
+    def full_disk(fd):
+        if "documents.jsonl" in os.readlink(f"/proc/self/fd/{fd}"):
+            raise OSError(28, "No space left on device")
+        return real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    out = tmp_path / "out"
+    assert main(["batch", str(archive), "--out", str(out), "--path-pattern", PATTERN, "--quiet"]) == 3
+    assert "No space left on device" in capsys.readouterr().err
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")] and not (out / "manifest.json").exists()

@@ -238,10 +238,14 @@ def test_page_content_is_escaped(tmp_path, capsys):
     (gold_dir / "evil.json").write_text(json.dumps(gold, ensure_ascii=False), encoding="utf-8")
 
     wrong = json.loads(json.dumps(gold_fact))
-    wrong["value"]["number"] = "1000000"  # read as 万 instead of 亿: a scale error shown with its sentence
-    pred = {"source": {"path": str(page), "sha256": gold["sha256"], "encoding": "utf-8", "encoding_reason": "test"},
+    wrong["value"]["number"] = 1000000  # read as 万 instead of 亿: a scale error shown with its sentence
+    wrong["change"]["number"] = 5
+    wrong["evidence"] = {"start": 0, "end": len(text)}
+    pred = {"schema_version": "1.1", "extractor": "test", "repairs": [],
+            "source": {"path": str(page), "sha256": gold["sha256"], "encoding": "utf-8", "encoding_reason": "test",
+                       "converted_from_traditional": False},
             "articles": [{**article, "title": article["title"]["text"], "title_span": article["title"],
-                          "facts": [wrong], "directives": [],
+                          "facts": [wrong], "directives": [], "checks": [],
                           "entities": [{**span(f"收入{EVIL_IMG}"), "label": "LOC"}]}]}
     pred_file = tmp_path / "pred.json"
     pred_file.write_text(json.dumps(pred, ensure_ascii=False), encoding="utf-8")

@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..lexicon import (
+    COMPANY_SUFFIXES,
     DOWN_WORDS,
     FLAT_WORDS,
     FORECAST_WORDS,
+    GENERIC_FIRM_STARTS,
     GROUP_SCOPE,
     MARKET_SCOPES,
     PRIOR_WORDS,
@@ -25,14 +27,15 @@ from ..lexicon import (
 )
 from ..model import Change, Fact, Span, TextView, Value
 from ..numbers import QUANTITY, normalize_period, parse_quantity
-from .words import first_word, is_place
+from .words import first_word, is_place, tag
 
 PERIOD = re.compile(
-    r"(?:\d{4}年)?(?:上半年|下半年|前三季度|前[一二三四]季度|第?[一二三四]季度|[一二三四]季度|全年|今年以来|年内"
-    r"|\d{1,2}[—\-–~～至]\d{1,2}月(?:份)?|前\d{1,2}个?月|\d{1,2}月(?!\d{1,2}[日号])(?:份)?(?:末|底|初|上旬|中旬|下旬|以来)?)"
-    r"|\d{4}年(?:末|底|初)?|上年同期|去年同期|本月|上月|年末|年底|年初|上旬|中旬|下旬"
+    r"(?:\d{4}年|今年|去年|上年|本年)?(?:上半年|下半年|前三季度|前[一二三四]季度|第?[一二三四]季度?(?:末|初)?|全年|今年以来|年内"
+    r"|\d{1,2}[—\-–~～至]\d{1,2}月(?:份)?|前\d{1,2}个?月|\d{1,2}月\d{1,2}日(?:[—\-–~～至到]\d{1,2}日)?"
+    r"|\d{1,2}月(?!\d{1,2}[日号])(?:份)?(?:末|底|初|上旬|中旬|下旬|以来)?)"
+    r"|\d{4}年(?:末|底|初)?|上年同期|去年同期|本月|上月|年末|年底|年初|上旬|中旬|下旬|报告期内|报告期|假期期间|目前|昨日|当日|同日"
 )
-BASIS = re.compile(r"同比|环比|按年|按月|按季|(?<![全今去上本每半当同明前后近多该此\d])[年月](?=增\d|减\d|增长|减少)"
+BASIS = re.compile(r"同比|环比|按年|按月|按季"
                    r"|(?:较|比|与)(?:(?:上年|去年|上月|上季度|前一年|上一年|今年)(?:同期|全年|年末|年初|底|末|同月)?"
                    r"|前一交易日|上一交易日|上周|前一日|上日|上一周"
                    r"|第?[一二三四]季度(?:末)?|\d{1,2}(?:[—\-–]\d{1,2})?月份?(?:末|底)?|\d{4}年(?:末|底)?|上半年"
@@ -41,13 +44,30 @@ _DIRECTION_ALT = "|".join(sorted(UP_WORDS + DOWN_WORDS, key=len, reverse=True))
 CHANGE = re.compile(rf"(?P<dir>{_DIRECTION_ALT})(?:了)?(?P<q>" + QUANTITY.pattern + ")")
 FLAT = re.compile("(?<!保)(?:" + "|".join(FLAT_WORDS) + ")")  # not 保持平稳
 SCOPE = re.compile(
-    r"(?:沪深两市|沪市|深市|两市|全市场|北向资金|南向资金|沪股通|深股通|港股通|我国|全国(?:\d+个[\u4e00-\u9fff]{1,10}?(?:城市|省份|地区|省市))?|全行业|全省|全市|全区|全县|各地区"
+    r"(?:沪深两市|沪市|深市|两市|全市场|北向资金|南向资金|沪股通|深股通|港股通|全港|全澳|全台|国内|开发区|我国|全国(?:\d+个[\u4e00-\u9fff]{1,10}?(?:城市|省份|地区|省市))?|全行业|全省|全市|全区|全县|各地区"
     r"|[东中西]{1,3}部地区|东北地区|东、中、西部地区|\d+省(?:市|区)?"
     r"|(?:全国|全省|全市)?\d+个[\u4e00-\u9fff]{0,8}?(?:城市|省份|地区|省市|项目|企业|园区|县|区)"
     r"|[一二三四五六七八九十两\d]+家[\u4e00-\u9fff]{0,8}?(?:企业|公司|银行|机构|运营商)"
     r"|(?:[\u4e00-\u9fff]{2,4}、)+[\u4e00-\u9fff]{2,4}(?:[和及与][\u4e00-\u9fff]{2,4})?[一二三四五六七八九十\d]+(?:省市|省|市|地|个城市))"
 )
 DAY = re.compile(r"(?:\d{4}年)?\d{1,2}月\d{1,2}日$")  # a clause that is only a date: the day of market figures
+COMPANY = re.compile(r"(?P<brand>[\u4e00-\u9fff]{2,4}?)(?:" + "|".join(sorted(COMPANY_SUFFIXES, key=len, reverse=True))
+                     + r")(?:[（(](?:[\u4e00-\u9fff]{2,4}|\d{4,6}(?:\.HK)?)[）)])?")
+
+
+def company_at(text: str, pos: int) -> int | None:
+    """The end of a company name starting at `pos`, or None (a generic `商业银行` is a group)."""
+    m = COMPANY.match(text, pos)
+    if m is None or text.startswith(GENERIC_FIRM_STARTS, pos):
+        return None
+    lead = first_word(m["brand"])
+    if any((tag(w) or "").startswith(("n", "v", "a")) and not is_place(w) for w in (m["brand"], lead)):
+        return None  # `新能源汽车`, `社会物流`: an industry, not a firm's brand
+    return m.end()
+
+
+# The period word of a Taiwan `年增`/`月减`/`季增` change, right before its direction word.
+_PERIOD_BASIS = re.compile(r"(?<![全今去上本每半当同明前后近多该此第\d])[年月季]$")
 _CLASSIFIER_UNITS = {"个", "家", "项", "名", "位", "款", "处", "座", "所", "条", "批", "部", "台", "只", "套", "件"}
 METRIC_HEAD = re.compile(
     r"(?:营业收入|业务收入|收入|营收|利润总额|净利润|利润|出口额|出口|进口额|进口|进出口总值|进出口|总值|顺差|逆差|增加值"
@@ -61,17 +81,24 @@ _LEADING_FILLER = re.compile(r"(?:其中|同时|此外|另外|而|但是?|且|�
 _VERB = re.compile(r"(?:力争|确保|预计|有望|计划|目标)?(?:共|累计|合计)?(?:实现|完成|达到|达|录得|突破|超过|为|是|共有|拥有|新建"
                    r"|控制在|保持在|稳定在|力争|确保|有望"
                    r"|建成|开通|发放|吸引|接待|收获)了?")
+# Light verbs a metric phrase starts after (`实现营业收入`); verbs that define the quantity stay in it
+# (`接待游客`, `建成高标准农田`, `新建商品房销售面积`).
+_LIGHT_VERB = re.compile(r"(?:力争|确保|预计|有望|计划|目标)?(?:共)?(?:实现|完成|达到|达|录得|突破|超过|为|是|共有|拥有"
+                         r"|控制在|保持在|稳定在|力争|确保|有望)了?")
+# Inside a phrase: what precedes a company's figure (`北辰化工预计一季度归母净利润`, `公司旅客运输量`).
+_PHRASE_CUT = re.compile(r"(?:预计|预测|预期|计划|目标|力争)")
 _SEP = "、和及与"
 # Words that open or close a metric phrase without belonging to it (`今年高校毕业生规模`, `毛利率预估介于`).
-_TIME_LEAD = re.compile(r"(?:今年|去年|上年|当日|昨日|同日|全天|全日|当月|同月|本月|目前|当前|年内|累计|第?[一二三四]季度?|前\d+月"
+_TIME_LEAD = re.compile(r"(?:今年|去年|上年|当日|昨日|同日|全天|全日|当月|同月|本月|目前|当前|年内|第?[一二三四]季度?|前\d+月"
                         r"|[上下]半年|前三季度)+")
-_TRAILING = r"(?:预估|预计|可望|有望|将|介于|收报|报|按年|按月|年|月)"
+_TRAILING = r"(?:预估|预计|可望|有望|将|介于|收报|报|按年|按月|年|月|则|降至|升至|依次|分别)"
 
 
 @dataclass
 class ArticleState:
     scopes: list[Span] = field(default_factory=list)  # every scope named so far, in order
     period: Span | None = None  # the last period printed so far (headline group and body)
+    company: Span | None = None  # the firm a company article is about: later paragraphs' scope
 
 
 @dataclass
@@ -141,11 +168,11 @@ def basis_class(basis: str | None) -> str | None:
         return None
     if "两年平均" in basis:
         return "two_year_avg"
-    if basis == "同比" or basis == "年" or re.search(r"(?:上年|去年|前一年|上一年)(?:同期|同月|全年)?(?:相比)?$", basis):
+    if basis == "同比" or basis in ("年增", "年减") or re.search(r"(?:上年|去年|前一年|上一年)(?:同期|同月|全年)?(?:相比)?$", basis):
         return "yoy"
     if basis == "按年":
         return "yoy"
-    if basis in ("环比", "月", "按月", "按季") or re.search(r"上月|上周|上一周|前一交易日|上一交易日|前一日|上日", basis):
+    if basis in ("环比", "按月", "按季", "月增", "月减", "季增", "季减") or re.search(r"上月|上周|上一周|前一交易日|上一交易日|前一日|上日", basis):
         return "mom"
     return "vs_period"
 
@@ -171,6 +198,8 @@ def scope_kind(scope: str | None) -> str | None:
         return None
     if scope in MARKET_SCOPES:
         return "market"
+    if company_at(scope, 0) == len(scope):
+        return "company"
     return "group" if re.search(GROUP_SCOPE, scope) else "region"
 
 
@@ -207,7 +236,7 @@ class FactExtractor:
             for m in PERIOD.finditer(self.view.text, start, end):
                 art.period = self.span(m.start(), m.end())
         for start, end in paragraphs:
-            state = ParagraphState(period=art.period)
+            state = ParagraphState(period=art.period, scope=art.company)
             text = self.view.text[start:end]
             for s_start, s_end in _sentences(text):
                 evidence = self.span(start + s_start, start + s_end)
@@ -235,6 +264,7 @@ class FactExtractor:
         if lead:
             pos += lead.end()
         scope_m = self._scope(text, pos) if "分别" not in text else None
+        firm_scope = bool(scope_m) and company_at(text, scope_m[0]) == scope_m[1]
         if scope_m:
             scope_span = self.span(cl.start + scope_m[0], cl.start + scope_m[1])
             pos = scope_m[1] + (text[scope_m[1]:scope_m[1] + 1] == "的")
@@ -242,10 +272,16 @@ class FactExtractor:
                 st.scope = scope_span
             if not art.scopes or art.scopes[-1].text != scope_span.text:
                 art.scopes.append(scope_span)
+            if firm_scope:
+                art.company = scope_span
         quantities = [q for q in QUANTITY.finditer(text, pos) if _is_statistic(text, q, q.group("unit") or "成")]
         if "分别" in text and len(quantities) > 1:
             return self._enumeration(cl, text, pos, quantities, st, art, period, evidence)
         if not quantities and not FLAT.search(text, pos):
+            if local_period is None and not cl.in_brackets:  # `记者5月20日从…获悉`: it governs what follows
+                inner = [m for m in PERIOD.finditer(text) if not re.search(r"[较比与同至到]$", text[:m.start()])]
+                if inner:
+                    st.period = self.span(cl.start + inner[-1].start(), cl.start + inner[-1].end())
             head = self._metric_mention(text, pos)
             if head and not cl.in_brackets:
                 st.metric = self.span(cl.start + head[0], cl.start + head[1])
@@ -271,6 +307,9 @@ class FactExtractor:
         m = SCOPE.match(text, pos)
         if m:
             return pos, m.end()
+        firm = company_at(text, pos)
+        if firm is not None:
+            return pos, firm
         head = text[pos:pos + 12]
         if not any(is_place(head[:k]) for k in range(2, len(head) + 1)):
             return None  # jieba's first word is one of these prefixes: no need to segment
@@ -291,13 +330,13 @@ class FactExtractor:
             if seg_strip[share.start()] == "的":
                 s += 1
             return s, start + share.end()
-        words = list(re.finditer(r"(?:\d+[A-Za-z]|[\u4e00-\u9fffA-Za-z]|(?<=[A-Za-z]) (?=[A-Za-z]))+", seg_strip))
+        words = list(re.finditer(r"(?:\d+[A-Za-z]|[\u4e00-\u9fffA-Za-z&]|(?<=[A-Za-z]) (?=[A-Za-z]))+", seg_strip))
         if not words:
             return None
         last = words[-1]
         phrase = last.group(0)
         verb = None
-        for v in _VERB.finditer(phrase):
+        for v in _LIGHT_VERB.finditer(phrase):
             if v.end() < len(phrase) - 1:  # never leave a one-character metric (游客接待量)
                 verb = v
         phrase_start = last.start() + verb.end() if verb else last.start()
@@ -305,6 +344,15 @@ class FactExtractor:
         tail = re.search(r"[的等]([^的等]{2,})$", seg_strip[phrase_start:last.end()])
         if tail and METRIC_HEAD.search(tail.group(1)):
             phrase_start += tail.start(1)
+        firm = company_at(seg_strip, phrase_start)
+        if firm is not None and last.end() - firm >= 2:
+            phrase_start = firm  # the company is the scope, not part of the metric
+        elif seg_strip.startswith(("公司", "该公司"), phrase_start) and last.end() - phrase_start >= 4:
+            phrase_start += 3 if seg_strip.startswith("该", phrase_start) else 2
+        for cut in [*_PHRASE_CUT.finditer(seg_strip, phrase_start, last.end()),
+                    *PERIOD.finditer(seg_strip, phrase_start, last.end())]:
+            if last.end() - cut.end() >= 2 and cut.end() > phrase_start:
+                phrase_start = cut.end()
         lead = _TIME_LEAD.match(seg_strip, phrase_start, last.end())
         if lead and last.end() - lead.end() >= 2:
             phrase_start = lead.end()
@@ -355,8 +403,8 @@ class FactExtractor:
         if re.search("|".join(SHARE_WORDS) + "|占", phrase):
             referred = self._referred_before_share(text, pos, head[0]) or st.metric_name or ""
             return span, referred + "占比", False, True, False
-        name = phrase
-        if METRIC_HEAD.fullmatch(phrase) or len(phrase) <= 4:
+        name = re.sub(r"^(?:累计|合计)(?=..)", "", phrase)  # in the span, not in the name (`累计结余`)
+        if METRIC_HEAD.fullmatch(name) or len(name) <= 4:
             subject = self._subject(text, pos, head[0])
             if subject and not is_place(subject):
                 name = subject + phrase
@@ -385,6 +433,8 @@ class FactExtractor:
             is_change = dm is not None
             direction = dm.group(1) if dm else None
             change_span = (qstart - len(dm.group(0)), q.end()) if dm else None
+            if change_span and direction in ("增", "减") and _PERIOD_BASIS.search(text, pos, change_span[0]):
+                change_span = (change_span[0] - 1, change_span[1])  # Taiwan `年增`/`月减`: basis and change
             quantity = parse_quantity(q)
             number, unit = quantity.number, quantity.unit
         metric_end = change_span[0] if is_change else qstart
@@ -394,6 +444,8 @@ class FactExtractor:
         metric_span, metric_name, rate_word, is_share, inherited = resolved
         basis_m = BASIS.search(text, pos, metric_end)
         basis = self.span(cl.start + basis_m.start(), cl.start + basis_m.end()) if basis_m else None
+        if is_change and change_span[0] < len(text) - 1 and text[change_span[0]] in "年月季" and direction in ("增", "减"):
+            basis = self.span(cl.start + change_span[0], cl.start + change_span[0] + 2)
         if basis is not None:
             st.basis = basis
         elif is_change and not cl.in_brackets:
