@@ -32,10 +32,10 @@ UNIT_RE = _alt(BASE_UNITS + list(PERCENT_UNITS))
 _RANGE_SEP = r"(?:至|到|-|—|–|~|～)"
 
 QUANTITY = re.compile(
-    rf"(?:人民币)?(?P<before>{_alt(APPROX_BEFORE)})?"
+    rf"(?P<each>每(?:公斤|千克|斤|吨|平方米|平方呎|立方米|人|股|户|头|亩|桶))?(?:人民币)?(?P<before>{_alt(APPROX_BEFORE)})?"
     rf"(?P<low>{NUM})(?:(?P<mult1>{MULT_RE})?(?P<unit1>{UNIT_RE})?{_RANGE_SEP}(?P<high>{NUM}))?"
-    rf"(?P<after0>多|余)?(?P<mult>{MULT_RE})?(?P<after1>多|余)?(?P<unit>{UNIT_RE})(?:人民币)?(?P<after>{_alt(APPROX_AFTER)})?"
-    rf"|(?P<cnbefore>{_alt(APPROX_BEFORE)})?(?P<cn>[一二两三四五六七八九十])成(?P<cnafter>多|左右)?"
+    rf"(?P<after0>多|余)?(?P<mult>{MULT_RE})?(?P<after1>多|余)?(?P<unit>{UNIT_RE})(?P<per>/(?:吨|公斤|千克|斤|平方米|平方呎|立方米|人|户|股|头|亩|桶|盎司|千瓦时|辆|箱|件|年|月|天))?(?:人民币| ?新台币)?(?P<after>{_alt(APPROX_AFTER)})?"
+    rf"|(?P<cnbefore>{_alt(APPROX_BEFORE)})?(?P<cn>[一二两三四五六七八九十])成(?P<cnafter>多|左右|以上)?"
 )
 
 
@@ -76,7 +76,9 @@ def parse_quantity(match: re.Match) -> Quantity:
     if match.group("cn"):
         n = Decimal(CHINESE_DIGITS.get(match.group("cn"), 10)) * 10
         return Quantity(n, "%", match.group("cnbefore") or match.group("cnafter"), None, None, Decimal(1))
-    unit = normalise_unit(match.group("unit"))
+    unit = normalise_unit(match.group("unit")) + (match.group("per") or "")  # 383元/吨: a price per unit
+    if match.group("each") and not match.group("per"):
+        unit += "/" + match.group("each")[1:]  # 每公斤28.45元: 元/公斤
     mult = MULTIPLIERS.get(match.group("mult") or "", Decimal(1))
     low = to_decimal(match.group("low")) * mult
     high = None

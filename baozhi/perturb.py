@@ -70,6 +70,8 @@ def _apply(text: str, gold: dict, inserts: list[tuple[int, str]], replace: dict[
         start, end = span["start"], span["end"]
         span["start"], span["end"] = shift(start, False), shift(end, True) if end > start else shift(start, False)
         span["text"] = new_text[span["start"]:span["end"]]
+    for article in moved.get("articles") or []:  # an article's bounds are offsets without a text
+        article["start"], article["end"] = shift(article["start"], False), shift(article["end"], True)
     moved["sha256"] = hashlib.sha256(new_text.encode("utf-8")).hexdigest()
     moved["encoding"] = "utf-8"  # a perturbed page is new text
     return Perturbed(new_text, moved)

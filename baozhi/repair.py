@@ -22,7 +22,7 @@ _LEADING_QUANTITY = re.compile(rf"^[\d.,]+(?:{_UNIT_ALT})[，。；、）)]")
 # A new paragraph may begin with these even when the previous line looks unfinished.
 _PARAGRAPH_START = re.compile(
     r"^(?:[一二三四五六七八九十]+是|[（(][一二三四五六七八九十\d]+[）)]|第[一二三四五六七八九十]+[，,、]|首先|其次|再次|最后"
-    r"|[（(]上接第|会议|数据来源|资料来源|\d{1,2}[.、．](?!\d))"
+    r"|[（(]上接第|会议|数据来源|资料来源|\d{1,2}[.、．](?=\s*[^\d\s]))"
 )
 
 
@@ -72,8 +72,12 @@ def _should_join(a: str, b: str) -> str | None:
         return None
     if _PARAGRAPH_START.match(b):
         return None
-    if a[-1].isdigit() and (b[0].isdigit() or b[0] in ".．%％"):
+    if a[-1].isdigit() and (b[0].isdigit() or b[0] in ".．%％—–-~～至到月年日万亿个"):
         return "number broken across lines"
+    if re.search(r"\d[.．]$", a) and b[0].isdigit():
+        return "number broken at its decimal point"
+    if a.count("（") + a.count("(") > a.count("）") + a.count(")"):
+        return "line ends inside brackets"
     if _LEADING_QUANTITY.match(b):
         return "line ends before a number"
     if any(p in a for p in "，。；！？"):
@@ -81,7 +85,27 @@ def _should_join(a: str, b: str) -> str | None:
     fragment = re.match(r"^([^，。；！？、]{1,2})([。，；！？])", b)
     if fragment and (fragment.group(2) != "，" or _is_word(a[-2:], fragment.group(1))):
         return "line ends mid-word"
+    if _cjk(a[-1]) and _cjk(b[0]) and not _NEW_LINE_START.match(b) and _cut_across(a[-3:], b[:3]):
+        return "a word is cut by the line break"
     return None
+
+
+# A line that starts with these begins something of its own (a dateline, a byline, a caption).
+_NEW_LINE_START = re.compile(r"^(?:本报|本報|新华社|新華社|记者|記者|通讯员|图为|圖為|编者按|责任编辑|本版|【|□|■|●|◆)")
+
+
+def _cut_across(left: str, right: str) -> bool:
+    """Whether jieba, segmenting across the break, makes a word of characters from both sides
+    (`上\n半年`, `进\n出口`) — a column break, not a paragraph or headline end."""
+    import jieba
+
+    jieba.setLogLevel(60)
+    pos = 0
+    for word in jieba.lcut(left + right, HMM=False):
+        if pos < len(left) < pos + len(word):
+            return True
+        pos += len(word)
+    return False
 
 
 def _is_word(left: str, right: str) -> bool:

@@ -125,3 +125,18 @@ def test_a_basis_carries_to_the_end_of_its_sentence_and_no_further():
                                 name="p.txt")
     bases = [f.basis.text if f.basis else None for f in page.articles[0].facts]
     assert bases == ["同比", "同比", None]
+
+
+def test_a_list_of_changes_completes_the_list_of_values_before_it():
+    page = baozhi.load("rules")("汽车\n本报讯　10月，乘用车、商用车产量分别为262.8万辆和41.2万辆，同比分别增长5.6%和下降3.1%。\n",
+                                name="p.txt")
+    facts = page.articles[0].facts
+    assert [(str(f.value.number), f.change.span.text if f.change else None) for f in facts] == [
+        ("2628000", "增长5.6%"), ("412000", "下降3.1%")]
+    assert all(f.basis is not None and f.basis.text == "同比" for f in facts)
+
+
+def test_prices_per_unit_keep_their_unit():
+    facts = baozhi.load("rules")("价格\n本报讯　6月份，水泥平均成交价为383元/吨，猪肉价格为每公斤28.45元。\n",
+                                 name="p.txt").articles[0].facts
+    assert [(f.value.span.text, f.value.unit) for f in facts] == [("383元/吨", "元/吨"), ("每公斤28.45元", "元/公斤")]

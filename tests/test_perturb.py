@@ -24,6 +24,10 @@ def test_each_perturbation_moves_the_gold_along(name):
     assert moved.text != text
     assert spans_exact(moved.text, moved.gold)
     assert len(moved.gold["facts"]) == len(gold["facts"])
+    for before, after in zip(gold["articles"], moved.gold["articles"], strict=True):  # bounds move with the title
+        if before["title"]:
+            assert after["start"] <= after["title"]["start"] < after["end"]
+            assert after["title"]["start"] - after["start"] == before["title"]["start"] - before["start"]
     assert perturb(text, gold, name) == moved  # seeded: the same page perturbs the same way
 
 

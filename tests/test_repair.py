@@ -99,3 +99,23 @@ def test_typeset_repair_keeps_every_non_space_character(text):
 def test_a_heading_stays_apart_from_the_paragraph_under_it(heading, body):
     view, _ = run(f"{heading}\n\n{body}\n")
     assert view.text.split("\n")[0] == heading
+
+
+@pytest.mark.parametrize("broken, joined", [
+    ("上\n半年，出口增长。\n", "上半年，出口增长。"),  # a one-character line: jieba cuts 上半年 across the break
+    ("外商投资企业进\n出口增长。\n", "外商投资企业进出口增长。"),
+    ("每公斤2\n8.\n45元。\n", "每公斤28.45元。"),
+    ("同比增长3.2%（上年\n同期为增长6.8%）。\n", "同比增长3.2%（上年同期为增长6.8%）。"),
+    ("1\n—5月，出口增长。\n", "1—5月，出口增长。"),
+])
+def test_column_breaks_inside_words_and_numbers_are_joined(broken, joined):
+    assert run(broken)[0].text == joined
+
+
+@pytest.mark.parametrize("page", [
+    "外贸稳中向好\n本报记者 顾文涛\n上半年，出口增长。\n",
+    "5G网络覆盖持续扩大\n本报讯 截至10月末，基站增加。\n",
+    "短讯\n江苏秋粮收购量超300亿斤\n截至12月，收购增加。\n",
+])
+def test_headlines_bylines_and_datelines_keep_their_lines(page):
+    assert run(page)[0].text.count("\n") == page.count("\n") - 1

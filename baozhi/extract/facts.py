@@ -111,6 +111,7 @@ class ParagraphState:
     metric_is_share: bool = False
     listed_scopes: list[Span | None] = field(default_factory=list)  # the last 分别 list's scopes
     basis: Span | None = None  # the last basis printed in the current sentence
+    listed_values: list[Fact] = field(default_factory=list)  # the sentence's last 分别 list of values
 
 
 @dataclass
@@ -240,7 +241,7 @@ class FactExtractor:
             text = self.view.text[start:end]
             for s_start, s_end in _sentences(text):
                 evidence = self.span(start + s_start, start + s_end)
-                state.basis = None
+                state.basis, state.listed_values = None, []
                 for clause in _clauses(text[s_start:s_end], start + s_start):
                     facts.extend(self._clause(clause, state, art, evidence))
             art.period = state.period
@@ -485,6 +486,43 @@ class FactExtractor:
     def _enumeration(self, cl: Clause, text: str, pos: int, quantities: list[re.Match], st: ParagraphState,
                      art: ArticleState, period: Span | None, evidence: Span) -> list[Fact]:
         idx = text.index("分别")
+        paired = self._pair_changes(cl, text, idx, quantities, st)
+        if paired:
+            return []
+        facts = self._enumerate(cl, text, pos, idx, quantities, st, art, period, evidence)
+        listed = [f for f in facts if f.value is not None and f.change is None]
+        st.listed_values = listed if len(listed) == len(quantities) else []
+        return facts
+
+    def _pair_changes(self, cl: Clause, text: str, idx: int, quantities: list[re.Match], st: ParagraphState) -> bool:
+        """`分别为A、B和C，同比分别增长x、y和z`: a list of changes right after a list of as many values
+        in the same sentence completes those facts, in order."""
+        dm = re.match(rf"分别(?:{_DIRECTION_ALT})了?", text[idx:])
+        values = st.listed_values
+        if not dm or len(values) != len(quantities) or any(f.change is not None for f in values):
+            return False
+        direction = re.match(rf"分别({_DIRECTION_ALT})", text[idx:]).group(1)
+        sign = Decimal(-1) if direction in DOWN_WORDS else Decimal(1)
+        basis_m = BASIS.search(text, 0, idx)
+        basis = self.span(cl.start + basis_m.start(), cl.start + basis_m.end()) if basis_m else st.basis
+        for i, (fact, q) in enumerate(zip(values, quantities, strict=True)):
+            start = idx + 2 if i == 0 else q.start()
+            own = re.search(rf"({_DIRECTION_ALT})了?$", text[max(idx, q.start() - 4):q.start()]) if i else None
+            if own:  # `增长5.6%和下降3.1%`: an item with its own direction
+                start = q.start() - len(own.group(0))
+                sign = Decimal(-1) if own.group(1) in DOWN_WORDS else Decimal(1)
+            quantity = parse_quantity(q)
+            fact.change = Change(self.span(cl.start + start, cl.start + q.end()), sign * quantity.number,
+                                 quantity.unit, "level")
+            fact.basis = fact.basis or basis
+        if basis is not None:
+            st.basis = basis
+        st.listed_values = []
+        st.last_fact = values[-1]
+        return True
+
+    def _enumerate(self, cl: Clause, text: str, pos: int, idx: int, quantities: list[re.Match], st: ParagraphState,
+                   art: ArticleState, period: Span | None, evidence: Span) -> list[Fact]:
         lead = re.match(r"(?:我国|全国|本市|全省)?[与对同和]", text[pos:idx])  # 我国与东盟、欧盟…
         if lead and any(c in text[pos + lead.end():idx] for c in _SEP):
             pos += lead.end()
