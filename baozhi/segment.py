@@ -51,6 +51,7 @@ _DATELINE = re.compile(
 _LEAD_CREDIT = re.compile(r"^[（(](?:本报|本報)?(?:记者|通讯员|实习生)[^）)]{1,30}[）)]")
 _SUBTITLE = re.compile(r"^(?:——|—|--|－－)")
 _CAPTION = re.compile(rf"^(?:{_alt(CAPTION_PREFIXES)})|^[（(]?(?:资料图片|图片来源[^）)]*|新华社发)[）)]?$|摄$")
+_BRACKET_HEAD = re.compile(r"^【[^】]{2,60}】(?=\s*\S)")
 _QA = re.compile(r"^(?:记者|问|答|主持人)[：:]")
 _SENTENCE_PUNCT = re.compile(r"[。！？；!?;]")
 _TERMINAL = "。！？!?；;…"
@@ -294,6 +295,18 @@ def segment(text: str) -> PageLayout:
             current.lines.append(line)
             i += 1
             continue
+        bracket = _BRACKET_HEAD.match(t) if kind == "body" else None
+        if bracket:  # `【…】正文`: a flash's headline run into its body on one line
+            head = Line(line.start, line.start + bracket.end(), bracket.group(0))
+            lead = len(t) - len(t[bracket.end():].lstrip())
+            line = Line(line.start + lead, line.end, t[lead:])
+            t = line.text
+            if current is None or current.paragraphs and current.kind != "brief":
+                current = Layout(title=head, lines=[head])
+                page.articles.append(current)
+            else:
+                current.sections.append(head)
+                current.lines.append(head)
         if current is None:  # prose before any headline: an untitled article (continued text)
             current = Layout(title=None)
             page.articles.append(current)

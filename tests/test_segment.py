@@ -114,3 +114,11 @@ def test_a_period_in_the_headline_or_an_earlier_paragraph_governs_later_facts():
     facts = page.articles[0].facts
     assert [f.period.text for f in facts] == ["1—5月", "1—5月"]
     assert facts[0].basis.text == "同比" and facts[1].basis is None  # a basis never crosses a sentence end
+
+
+def test_a_flash_headline_run_into_its_body_is_its_title_not_a_fact_source():
+    text = "【浦东：预计全年地区生产总值达1.45万亿元】今日浦东新区发布数据，规模以上工业总产值达1.23万亿元以上。\n"
+    page = baozhi.load("rules")(text, name="flash.txt")
+    (article,) = page.articles
+    assert article.title.text == "【浦东：预计全年地区生产总值达1.45万亿元】"
+    assert [f.value.span.text for f in article.facts] == ["1.23万亿元以上"]
