@@ -412,6 +412,16 @@ def _alive(pid: int) -> bool:
     return not cmdline or b"python" in cmdline  # a recycled pid is someone else's; empty: still starting
 
 
+def _driver_lock(out: Path) -> int | None:
+    """The pid of a live driver that holds `--out` (one writer per output); a stale lock left by a
+    killed driver is ignored and taken over."""
+    try:
+        pid = int((out / WORK / "driver").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return pid if pid != os.getpid() and _alive(pid) else None
+
+
 def live_workers(out: str | Path) -> list[int]:
     """Workers of an earlier run that still live; records of dead ones are removed."""
     folder = _workers_dir(out)
@@ -430,6 +440,9 @@ def run_batch(inputs: list[str], out: str | Path, *, workers: int = 1, engine: s
     config = config or Config()
     out = Path(out)
     started = time.time()
+    driver = _driver_lock(out)
+    if driver is not None:
+        raise BatchError(f"{out}: another baozhi batch (pid {driver}) is writing into it; wait for it to finish")
     alive = live_workers(out)
     if alive:
         raise BatchError(f"{out}: worker process {alive[0]} of an earlier run is still running; "
@@ -490,6 +503,8 @@ def run_batch(inputs: list[str], out: str | Path, *, workers: int = 1, engine: s
         done_count += 1
         progress.advance(len(result.pages) + result.failed)
 
+    lock = out / WORK / "driver"
+    write_atomic(lock, str(os.getpid()))
     try:
         if engine == "local":
             _run_local(pending(), str(out), config, workers, commit)
@@ -499,7 +514,10 @@ def run_batch(inputs: list[str], out: str | Path, *, workers: int = 1, engine: s
             raise BatchError(f"unknown engine {engine!r}")
     finally:
         progress.close()
-    failed = finalize(out, plan, hashes, pattern, started, engine, workers)
+    try:
+        failed = finalize(out, plan, hashes, pattern, started, engine, workers)
+    finally:
+        lock.unlink(missing_ok=True)
     return Summary(total, failed, done_count, skipped, time.time() - started)
 
 

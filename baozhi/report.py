@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import html
-import inspect
 import io
 import json
 import os
@@ -864,21 +863,19 @@ def prediction_files(spec: str) -> list[str] | None:
     return files or None
 
 
-def _system(name: str, **options):
-    """`rules` → the rule Extractor; a folder → the learned extractor (Extractor's `extractor=`/`model=`)."""
+def _system(name: str, args):
+    """`rules` → the rule Extractor; a folder → the learned extractor; the other run options as given."""
+    from types import SimpleNamespace
+
     from .extractor import Extractor
 
-    params = inspect.signature(Extractor).parameters
-    options = {k: v for k, v in options.items() if k in params}
-    if name == "rules":
-        # with models/default present, a bare Extractor() may be the model: ask for the rules by name
-        return Extractor(extractor="rules", **options) if "extractor" in params else Extractor(**options)
+    options = vars(args) if not isinstance(args, dict) else args
+    if name == "rules":  # with models/default present, no --extractor means the model: ask for the rules
+        return Extractor.from_options(SimpleNamespace(**{**options, "extractor": "rules", "model": None}))
     if not Path(name).is_dir():
         raise ReportError(f"{name}: not `rules` and not a model folder")
-    if "model" not in params or "extractor" not in params:
-        raise ReportError(f"{name}: this version of Extractor cannot load a model (no extractor=/model= arguments)")
     try:
-        return Extractor(extractor="model", model=name, **options)
+        return Extractor.from_options(SimpleNamespace(**{**options, "extractor": "model", "model": name}))
     except (ValueError, OSError) as exc:
         raise ReportError(f"{name}: cannot load the model ({exc})") from exc
 
@@ -888,8 +885,7 @@ def _source(spec: str, args):
     files = prediction_files(spec)
     if files is not None:
         return files
-    return _system(spec, segmenter=args.segmenter, pkuseg_model=args.pkuseg_model,
-                   quantize=getattr(args, "quantize", False))
+    return _system(spec, args)
 
 
 def system_items(source, args) -> list:

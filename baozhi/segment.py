@@ -40,7 +40,7 @@ _DATE = re.compile(rf"(?:(?P<roc>中华民国|民国)(?P<rocy>\d{{2,3}})|(?P<y>\
                    r"\s*(?P<m>\d{1,2}|[一二三四五六七八九十]{1,3})月\s*(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})日")
 _EDITION = re.compile(r"第\s*(?P<n>\d{1,3}|[一二三四五六七八九十]{1,3})\s*版|(?<![A-Za-z])(?P<ab>[A-Z]\d{1,2})\s*版?(?=\s|$)")
 _WEEKDAY = re.compile(r"星期[一二三四五六日天]|周[一二三四五六日]")
-_CREDIT = re.compile(rf"^(?:{_alt(CREDIT_ROLES)})\s*[：:]")
+_CREDIT = re.compile(rf"^(?:{_alt(CREDIT_ROLES)})(?:\s*[：:]|\s)")
 _CONTACT = re.compile(rf"^(?:本报|本刊)?(?:{_alt(CONTACT_WORDS)})(?:\s*[：:]|\s)|(?:www\.|https?://|\.com\b|\.cn\b|@)")
 _DAODU = re.compile(rf"^[【\[［]?(?:{_alt(DAODU_HEADINGS)})[】\]］]?$")
 _DAODU_ENTRY = re.compile(r"^[□■●◆◇▲△▶►·•★☆]|(?:第\s*\d{1,3}\s*版|[A-Z]\d{1,2}(?:版)?|\d{1,2}版)$")

@@ -246,3 +246,32 @@ def test_os_errors_get_one_line_exit_3_and_leave_no_temporary_file(tmp_path, mon
     assert main(["batch", str(archive), "--out", str(out), "--path-pattern", PATTERN, "--quiet"]) == 3
     assert "No space left on device" in capsys.readouterr().err
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")] and not (out / "manifest.json").exists()
+
+
+def test_one_writer_per_output_and_a_stale_lock_is_taken_over(tmp_path):
+    from baozhi.batch import BatchError
+
+    archive = make_archive(tmp_path / "in", 2)
+    out = tmp_path / "out"
+    run_batch([str(archive)], out, pattern=PATTERN, quiet=True)
+    (out / "manifest.json").unlink()  # an unfinished run
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (out / "_work" / "driver").write_text(str(sleeper.pid))
+        with pytest.raises(BatchError, match=f"another baozhi batch \\(pid {sleeper.pid}\\)"):
+            run_batch([str(archive)], out, resume=True, pattern=PATTERN, quiet=True)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    # the driver is gone: its lock is stale, and a new run takes the folder over
+    assert run_batch([str(archive)], out, resume=True, pattern=PATTERN, quiet=True).failed == 0
+    assert not (out / "_work" / "driver").exists()
+
+
+def test_fault_injection_suite_short_run_loses_and_duplicates_nothing():
+    """One trial of each fault of bench/faults.py on a small archive (the full run: 300 pages, 24 trials)."""
+    script = Path(__file__).resolve().parent.parent / "bench" / "faults.py"
+    done = subprocess.run([sys.executable, str(script), "--pages", "24", "--trials", "6", "--workers", "2"],
+                          capture_output=True, text=True, timeout=900)
+    rows = [line for line in done.stdout.splitlines() if line.startswith("| ") and line[2].isdigit()]
+    assert len(rows) == 6 and done.returncode == 0, done.stdout + done.stderr[-2000:]

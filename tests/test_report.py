@@ -202,7 +202,7 @@ def test_compare_shows_the_changed_pages(tmp_path, items, rules_dir, capsys):
 
 def test_unknown_systems_are_clear_errors(tmp_path, capsys):
     with pytest.raises(ReportError, match="not `rules`"):
-        _system(str(tmp_path / "no-such-model"))
+        _system(str(tmp_path / "no-such-model"), {})
     assert main(["evaluate", "--gold", *TEAM, "--compare", "rules", str(tmp_path / "nope")]) == 2
     assert "nope" in capsys.readouterr().err
 
