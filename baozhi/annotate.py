@@ -109,11 +109,13 @@ class ModelComponent:
 
         self.extractor = NeuralExtractor(path, batch_size=batch_size, quantize=quantize, triage=triage)
 
-    def _rules(self, doc: Doc, view, layouts) -> tuple[RuleHints | None, list[list[Entity]]]:
+    def _rules(self, doc: Doc) -> tuple[RuleHints | None, list[list[Entity]]]:
         """The rules' output on the whole page: the model's hints, and per article the entities
         of its layout lines."""
         from .extract.neural import RuleHints
         from .model import directive_to_json, fact_to_json
+
+        view, layouts = doc._.view, doc._.layouts
 
         names = EntityExtractor(view)
         entities = [names.article([(line.start, line.end) for line in lay.lines]) for lay in layouts]
@@ -132,7 +134,7 @@ class ModelComponent:
         """One model pass per page (windows of all articles batched together, by length)."""
         view = doc._.view
         paragraphs = [_paragraphs(layout) for layout in doc._.layouts]
-        hints, rule_entities = self._rules(doc, view, doc._.layouts)
+        hints, rule_entities = self._rules(doc)
         ranges = []
         for article, paras, found, (facts, directives, entities) in zip(
                 doc._.articles, paragraphs, rule_entities, self.extractor.articles(view, paragraphs, hints), strict=True):

@@ -5,7 +5,13 @@ Kept in one place so that repair, extraction and evaluation agree on what a unit
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
+
+
+def alternation(words) -> str:
+    """A regex alternative of the words, longest first, so that `亿元` wins over `亿`."""
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
 
 MULTIPLIERS: dict[str, Decimal] = {
     "万亿": Decimal(10) ** 12,

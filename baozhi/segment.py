@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .lexicon import (
     BRIEF_HEADINGS,
@@ -20,6 +21,7 @@ from .lexicon import (
     CONTACT_WORDS,
     CREDIT_ROLES,
     DAODU_HEADINGS,
+    alternation,
 )
 from .model import Article, Continuation, Furniture, PageInfo, TextView
 from .numbers import chinese_to_int
@@ -31,26 +33,22 @@ _TRAILING_BYLINE = re.compile(r"[（(](?:记者|本报记者|通讯员|文|作�
                               r"(?:[ 、][\u4e00-\u9fff]{2,4})*[）)]$")
 _BYLINE_PREFIX = re.compile(r"^[□■●◆]?\s*(?:本报记者|本报特约记者|特约记者|记者|通讯员|本报通讯员|实习生|作者|文[/／:：]|撰文|编者按)")
 _ORG_SUFFIX = re.compile(r"(?:局|部|司|厅|委|委员会|办公室|办|中心|研究院|研究所|协会|学会|联合会|报社|集团|公司|处|署|统计局|小组)$")
-def _alt(words) -> str:
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-
-
 _CN_YEAR = "".join(CHINESE_DIGITS) + "〇零"
 _DATE = re.compile(rf"(?:(?P<roc>中华民国|民国)(?P<rocy>\d{{2,3}})|(?P<y>\d{{4}})|(?P<cny>[{_CN_YEAR}]{{4}}))年"
                    r"\s*(?P<m>\d{1,2}|[一二三四五六七八九十]{1,3})月\s*(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})日")
 _EDITION = re.compile(r"第\s*(?P<n>\d{1,3}|[一二三四五六七八九十]{1,3})\s*版|(?<![A-Za-z])(?P<ab>[A-Z]\d{1,2})\s*版?(?=\s|$)")
 _WEEKDAY = re.compile(r"星期[一二三四五六日天]|周[一二三四五六日]")
-_CREDIT = re.compile(rf"^(?:{_alt(CREDIT_ROLES)})(?:\s*[：:]|\s)")
-_CONTACT = re.compile(rf"^(?:本报|本刊)?(?:{_alt(CONTACT_WORDS)})(?:\s*[：:]|\s)|(?:www\.|https?://|\.com\b|\.cn\b|@)")
-_DAODU = re.compile(rf"^[【\[［]?(?:{_alt(DAODU_HEADINGS)})[】\]］]?$")
+_CREDIT = re.compile(rf"^(?:{alternation(CREDIT_ROLES)})(?:\s*[：:]|\s)")
+_CONTACT = re.compile(rf"^(?:本报|本刊)?(?:{alternation(CONTACT_WORDS)})(?:\s*[：:]|\s)|(?:www\.|https?://|\.com\b|\.cn\b|@)")
+_DAODU = re.compile(rf"^[【\[［]?(?:{alternation(DAODU_HEADINGS)})[】\]］]?$")
 _DAODU_ENTRY = re.compile(r"^[□■●◆◇▲△▶►·•★☆]|(?:第\s*\d{1,3}\s*版|[A-Z]\d{1,2}(?:版)?|\d{1,2}版)$")
-_BRIEF = re.compile(rf"(?:{_alt(BRIEF_HEADINGS)})$")
+_BRIEF = re.compile(rf"(?:{alternation(BRIEF_HEADINGS)})$")
 _DATELINE = re.compile(
     r"^[【\[［]?(?:本报|本刊|新华社|中新社|人民网|新华网|央视网|央广网|中新网)"
     r"[\u4e00-\u9fff]{0,8}(?:\d{1,2}月\d{1,2}日)?(?:电|讯)[】\]］]?")
 _LEAD_CREDIT = re.compile(r"^[（(](?:本报|本報)?(?:记者|通讯员|实习生)[^）)]{1,30}[）)]")
 _SUBTITLE = re.compile(r"^(?:——|—|--|－－)")
-_CAPTION = re.compile(rf"^(?:{_alt(CAPTION_PREFIXES)})|^[（(]?(?:资料图片|图片来源[^）)]*|新华社发)[）)]?$|摄$")
+_CAPTION = re.compile(rf"^(?:{alternation(CAPTION_PREFIXES)})|^[（(]?(?:资料图片|图片来源[^）)]*|新华社发)[）)]?$|摄$")
 _BRACKET_HEAD = re.compile(r"^【[^】]{2,60}】(?=\s*\S)")
 _QA = re.compile(r"^(?:记者|问|答|主持人)[：:]")
 _SENTENCE_PUNCT = re.compile(r"[。！？；!?;]")
@@ -121,6 +119,7 @@ class PageLayout:
     masthead: Line | None = None
 
 
+@lru_cache(maxsize=8192)
 def _kind(text: str) -> str:
     """The class of one line: caption, dateline, subtitle, a credit or `(下转…)` marker standing
     alone, byline, heading, or body."""
@@ -206,7 +205,7 @@ def _dateline(line: Line) -> tuple[Line, Line | None]:
     date = Line(line.start, line.start + m.end(), m.group(0))
     rest = line.text[m.end():]
     lead = len(rest) - len(rest.lstrip())
-    b = re.match(r"[（(](?:本报)?(?:记者|通讯员|实习生)[^）)]{1,30}[）)]", rest.lstrip())
+    b = _LEAD_CREDIT.match(rest.lstrip())
     if b:
         s = line.start + m.end() + lead
         return date, Line(s, s + b.end(), b.group(0))

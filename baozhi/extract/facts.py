@@ -24,6 +24,7 @@ from ..lexicon import (
     SHARE_WORDS,
     TARGET_WORDS,
     UP_WORDS,
+    alternation,
 )
 from ..model import Change, Fact, Span, TextView, Value
 from ..numbers import QUANTITY, normalize_period, parse_quantity
@@ -52,7 +53,7 @@ SCOPE = re.compile(
     r"|(?:[\u4e00-\u9fff]{2,4}、)+[\u4e00-\u9fff]{2,4}(?:[和及与][\u4e00-\u9fff]{2,4})?[一二三四五六七八九十\d]+(?:省市|省|市|地|个城市))"
 )
 DAY = re.compile(r"(?:\d{4}年)?\d{1,2}月\d{1,2}日$")  # a clause that is only a date: the day of market figures
-COMPANY = re.compile(r"(?P<brand>[\u4e00-\u9fff]{2,4}?)(?:" + "|".join(sorted(COMPANY_SUFFIXES, key=len, reverse=True))
+COMPANY = re.compile(r"(?P<brand>[\u4e00-\u9fff]{2,4}?)(?:" + alternation(COMPANY_SUFFIXES)
                      + r")(?:[（(](?:[\u4e00-\u9fff]{2,4}|\d{4,6}(?:\.HK)?)[）)])?")
 
 
@@ -427,7 +428,7 @@ class FactExtractor:
         if q is None:  # 持平
             flat = FLAT.search(text, pos)
             qstart, change_span, number, unit = flat.start(), (flat.start(), flat.end()), Decimal(0), "%"
-            direction, is_change = "持平", True
+            direction, is_change, period_basis = "持平", True, False
         else:
             qstart = q.start()
             before = text[max(pos, qstart - 4):qstart]
@@ -435,7 +436,9 @@ class FactExtractor:
             is_change = dm is not None
             direction = dm.group(1) if dm else None
             change_span = (qstart - len(dm.group(0)), q.end()) if dm else None
-            if change_span and direction in ("增", "减") and _PERIOD_BASIS.search(text, pos, change_span[0]):
+            period_basis = bool(change_span) and direction in ("增", "减") and bool(
+                _PERIOD_BASIS.search(text, pos, change_span[0]))
+            if period_basis:
                 change_span = (change_span[0] - 1, change_span[1])  # Taiwan `年增`/`月减`: basis and change
             quantity = parse_quantity(q)
             number, unit = quantity.number, quantity.unit
@@ -446,7 +449,7 @@ class FactExtractor:
         metric_span, metric_name, rate_word, is_share, inherited = resolved
         basis_m = BASIS.search(text, pos, metric_end)
         basis = self.span(cl.start + basis_m.start(), cl.start + basis_m.end()) if basis_m else None
-        if is_change and change_span[0] < len(text) - 1 and text[change_span[0]] in "年月季" and direction in ("增", "减"):
+        if period_basis:
             basis = self.span(cl.start + change_span[0], cl.start + change_span[0] + 2)
         if basis is not None:
             st.basis = basis
