@@ -19,6 +19,7 @@ from .extract.checks import check_article
 from .extract.directives import DirectiveExtractor
 from .extract.entities import EntityExtractor
 from .extract.facts import FactExtractor
+from .extract.words import bounded_pieces
 from .model import Entity
 from .segment import furniture, page_info, segment, to_article
 
@@ -181,9 +182,10 @@ def make_doc(nlp: Language, text: str) -> Doc:
             words += line_words
             spaces += line_spaces
         elif line:
-            for token in nlp.tokenizer(line):
-                words.append(token.text)
-                spaces.append(bool(token.whitespace_))
+            for piece in bounded_pieces(line):
+                for token in nlp.tokenizer(piece):
+                    words.append(token.text)
+                    spaces.append(bool(token.whitespace_))
         if i + 1 < len(lines):
             if words and not words[-1].strip("\n"):  # blank lines: one newline token
                 blank += 1

@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -56,7 +56,8 @@ class PageRef:
 class Config:
     segmenter: str | None = None  # None: jieba for the rules, characters for the model
     pkuseg_model: str | None = None
-    timeout: float = 60.0
+    timeout: float = 60.0  # wall seconds per page
+    max_memory: int = 4096  # MB resident per worker process; a page that pushes a worker over it fails
     extractor: str | None = None  # None: the model when models/default exists, else the rules
     model: str | None = None
     quantize: bool = False
@@ -79,6 +80,7 @@ class ChunkDone:
     pages: list[tuple[str, str]] = field(default_factory=list)  # (page_id, sha256)
     failed: int = 0
     rows: dict[str, int] = field(default_factory=dict)
+    sha256: dict[str, str] = field(default_factory=dict)  # part path under --out → sha256 of its bytes
 
 
 # -- inputs --------------------------------------------------------------------------------
@@ -223,14 +225,25 @@ def _write_parquet(path: Path, table: pa.Table) -> None:
         pq.write_table(table, tmp, compression="zstd")
 
 
-def run_chunk(index: int, refs: list[PageRef], out: str, config: Config) -> ChunkDone:
-    """Extract one chunk and write its parts. Never raises for a page: failures become records."""
+def run_chunk(index: int, refs: list[PageRef], out: str, config: Config, known_failures: dict[str, str] | None = None,
+              on_page=None) -> ChunkDone:
+    """Extract one chunk and write its parts. Never raises for a page: failures become records.
+    `known_failures` holds pages that killed a worker (id → reason): they are recorded, not run.
+    `on_page(position)` is called before each page and `on_page(None)` before the parts are
+    written, so a supervisor knows which page is running."""
     out_dir = Path(out)
     done = ChunkDone(index)
     rows: dict[str, list[dict]] = {name: [] for name in SCHEMAS}
     docs, errors = [], []
+    known_failures = known_failures or {}
     use_alarm = config.timeout > 0 and hasattr(signal, "setitimer") and _in_main_thread()
-    for ref in refs:
+    for position, ref in enumerate(refs):
+        if ref.page_id in known_failures:
+            errors.append({"id": ref.page_id, "path": ref.path, "line": ref.line, "reason": known_failures[ref.page_id]})
+            done.failed += 1
+            continue
+        if on_page is not None:
+            on_page(position)
         try:
             if use_alarm:
                 old = signal.signal(signal.SIGALRM, _on_alarm)
@@ -243,7 +256,7 @@ def run_chunk(index: int, refs: list[PageRef], out: str, config: Config) -> Chun
                     signal.signal(signal.SIGALRM, old)
         except _PageTimeout:
             errors.append({"id": ref.page_id, "path": ref.path, "line": ref.line,
-                           "reason": f"timeout after {config.timeout:g}s"})
+                           "reason": timeout_reason(config)})
             done.failed += 1
             continue
         except Exception as exc:  # per-page isolation: any stage failure is recorded, not fatal
@@ -263,20 +276,206 @@ def run_chunk(index: int, refs: list[PageRef], out: str, config: Config) -> Chun
         for name, new in page_rows(meta, result).items():
             rows[name].extend(new)
         done.pages.append((ref.page_id, result.source.sha256))
-    part = f"part-{index:05d}"
+    if on_page is not None:
+        on_page(None)
     for name in SCHEMAS:
-        _write_parquet(out_dir / name / f"{part}.parquet", to_table(name, rows[name]))
+        _write_parquet(out_dir / name / f"{part_name(index)}.parquet", to_table(name, rows[name]))
         done.rows[name] = len(rows[name])
-    write_atomic(out_dir / WORK / "documents" / f"{part}.jsonl", "".join(d + "\n" for d in docs))
-    write_atomic(out_dir / WORK / "errors" / f"{part}.jsonl",
+    write_atomic(out_dir / WORK / "documents" / f"{part_name(index)}.jsonl", "".join(d + "\n" for d in docs))
+    write_atomic(out_dir / WORK / "errors" / f"{part_name(index)}.jsonl",
                  "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in errors))
+    done.sha256 = {rel: file_sha256(out_dir / rel) for rel in part_files(index)}
     return done
 
 
-def _in_main_thread() -> bool:
-    import threading
+def part_name(index: int) -> str:
+    return f"part-{index:05d}"
 
+
+def part_files(index: int) -> list[str]:
+    """Every file one chunk writes, relative to --out."""
+    part = part_name(index)
+    return [f"{name}/{part}.parquet" for name in SCHEMAS] + [f"{WORK}/{sub}/{part}.jsonl" for sub in ("documents", "errors")]
+
+
+def timeout_reason(config: Config) -> str:
+    return f"timeout after {config.timeout:g}s"
+
+
+def memory_reason(config: Config) -> str:
+    return f"over the memory bound ({config.max_memory} MB resident)"
+
+
+def _in_main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
+
+
+# -- supervised worker processes -------------------------------------------------------------
+
+class ChunkFailed(BatchError):
+    """A chunk that no retry can finish: its worker dies outside any page, or cannot write its parts."""
+
+
+class Supervisor:
+    """One worker process, watched: a page that runs past the timeout or pushes the worker's resident
+    memory over the bound is killed with it and recorded as failed; a worker that dies by itself
+    (segfault, OOM kill) costs its chunk one retry, and if it dies again the page it was running is
+    recorded as failed and the chunk runs once more without it. The driver, a Dask worker or any
+    process can own one, so the bounds hold in every engine."""
+
+    worker = None  # the worker process's entry point (None: _worker_main)
+    POLL = 0.05  # seconds between checks of a running page
+    GRACE = 5.0  # seconds past the timeout before the worker is killed (the worker's own alarm comes first)
+
+    def __init__(self, out: str, config: Config):
+        self.out, self.config = out, config
+        self.process = None
+        self.conn = None
+        self.deadline: float | None = None  # the running page's, None between pages
+
+    def _start(self) -> tuple[str, str | None]:
+        context = multiprocessing.get_context("spawn")  # not fork: torch's thread pool does not survive it
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=self.worker or _worker_main, args=(child, self.out, self.config, os.getpid()),
+                                       daemon=False)
+        try:
+            self.process.start()
+        except AssertionError as exc:  # multiprocessing refuses children to daemonic processes
+            raise ChunkFailed("a supervised worker cannot start in a daemonic process; run Dask workers with "
+                              "the setting distributed.worker.daemon: false") from exc
+        child.close()
+        self.deadline = None
+        kind, detail = self._receive()
+        if kind == "error":
+            self.close()
+            raise ChunkFailed(f"the worker process could not start: {detail}")
+        return kind, detail
+
+    def _receive(self):
+        """The worker's next message, or ("died", reason) / ("bound", reason) when it had to be stopped.
+        The bounds apply while a page runs (`self.deadline` is set)."""
+        import psutil
+
+        limit = self.config.max_memory * 1024 * 1024
+        watched = psutil.Process(self.process.pid)
+        while True:
+            try:
+                if self.conn.poll(self.POLL):
+                    return self.conn.recv()
+            except (EOFError, OSError):
+                pass
+            if not self.process.is_alive():
+                self.process.join()
+                return "died", f"worker process died ({_exit_reason(self.process.exitcode)})"
+            deadline = self.deadline
+            if deadline is None:
+                continue
+            try:
+                rss = watched.memory_info().rss
+            except psutil.Error:
+                rss = 0
+            if self.config.max_memory and rss > limit:
+                self._kill()
+                return "bound", memory_reason(self.config)
+            if self.config.timeout > 0 and time.monotonic() > deadline:
+                self._kill()
+                return "bound", timeout_reason(self.config)
+
+    def run(self, index: int, refs: list[PageRef]) -> ChunkDone:
+        failed: dict[str, str] = {}
+        deaths = 0
+        while True:
+            position = self.deadline = None
+            kind, detail = self._start() if self.process is None else ("ready", None)
+            if kind == "ready":
+                self.conn.send((index, refs, failed))
+                while True:
+                    kind, detail = self._receive()
+                    if kind != "page":
+                        break
+                    position = detail
+                    self.deadline = None if detail is None else time.monotonic() + self.config.timeout + self.GRACE
+            if kind == "done":
+                return detail
+            if kind == "fatal":  # the worker could not write its parts (a full disk): the run fails
+                self.close()
+                raise detail
+            self._reset()
+            if kind == "died":
+                deaths += 1
+                if deaths == 1:
+                    print(f"baozhi batch: {detail} in {part_name(index)}; retrying it", file=sys.stderr)
+                    continue
+                if position is None or refs[position].page_id in failed:
+                    raise ChunkFailed(f"{part_name(index)}: {detail} twice outside any page")
+                detail += "; retried once"
+            failed[refs[position].page_id] = detail
+
+    def _kill(self) -> None:
+        self.process.kill()
+        self.process.join()
+
+    def _reset(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+        self.process = self.conn = None
+
+    def close(self) -> None:
+        if self.process is not None and self.process.is_alive():
+            try:
+                self.conn.send(None)
+                self.process.join(10)
+            except OSError:
+                pass
+            if self.process.is_alive():
+                self._kill()
+        self._reset()
+
+
+def _exit_reason(code: int | None) -> str:
+    if code is not None and code < 0:
+        try:
+            return f"signal {signal.Signals(-code).name}"
+        except ValueError:
+            return f"signal {-code}"
+    return f"exit code {code}"
+
+
+def _worker_main(conn, out: str, config: Config, parent: int) -> None:
+    """A worker process: builds the extractor, then runs chunks until told to stop."""
+    _worker_init(out, parent)
+    try:
+        _extractor(config)
+    except Exception as exc:  # a bad model path: the supervisor reports it
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+        return
+    conn.send(("ready", None))
+    while (task := conn.recv()) is not None:
+        index, refs, failed = task
+        try:
+            done = run_chunk(index, refs, out, config, failed, on_page=lambda i: conn.send(("page", i)))
+        except OSError as exc:
+            conn.send(("fatal", exc))
+            return
+        conn.send(("done", done))
+    (_workers_dir(out) / str(os.getpid())).unlink(missing_ok=True)
+
+
+_DASK_SUPERVISOR: dict = {}
+_DASK_LOCK = threading.Lock()
+
+
+def supervised_chunk(index: int, refs: list[PageRef], out: str, config: Config) -> ChunkDone:
+    """A chunk run by this process's supervised worker (Dask tasks call this in their worker)."""
+    with _DASK_LOCK:
+        key = (out, config)
+        supervisor = _DASK_SUPERVISOR.get(key)
+        if supervisor is None:
+            for old in _DASK_SUPERVISOR.values():
+                old.close()
+            _DASK_SUPERVISOR.clear()
+            supervisor = _DASK_SUPERVISOR[key] = Supervisor(out, config)
+        return supervisor.run(index, refs)
 
 
 # -- driver ----------------------------------------------------------------------------------
@@ -331,32 +530,16 @@ def _marker(out: Path, index: int) -> Path:
     return out / WORK / "done" / f"part-{index:05d}.json"
 
 
-def _lines_in(path: Path) -> int:
-    with open(path, "rb") as fh:
-        return sum(1 for _ in fh)
-
-
 def chunk_problem(out: Path, marker: Path) -> str | None:
-    """Why a chunk marked done cannot be trusted (a part missing, unreadable or with other row
-    counts than its marker recorded), or None when every part is there."""
+    """Why a chunk marked done cannot be trusted (a part missing, or other bytes than its marker
+    recorded: truncated, corrupted, replaced), or None when every part is as written."""
     done = json.loads(marker.read_text(encoding="utf-8"))
-    part = marker.stem
-    for name in SCHEMAS:
-        path = out / name / f"{part}.parquet"
-        try:
-            rows = pq.ParquetFile(path).metadata.num_rows
-        except FileNotFoundError:
-            return f"{name}/{part}.parquet is missing"
-        except (OSError, pa.ArrowException):
-            return f"{name}/{part}.parquet is unreadable"
-        if rows != done["rows"].get(name, 0):
-            return f"{name}/{part}.parquet has {rows} rows, its marker says {done['rows'].get(name, 0)}"
-    for sub, expected in (("documents", len(done["pages"])), ("errors", done["failed"])):
-        path = out / WORK / sub / f"{part}.jsonl"
+    for rel in part_files(done["index"]):
+        path = out / rel
         if not path.exists():
-            return f"{WORK}/{sub}/{part}.jsonl is missing"
-        if _lines_in(path) != expected:
-            return f"{WORK}/{sub}/{part}.jsonl has {_lines_in(path)} lines, its marker says {expected}"
+            return f"{rel} is missing"
+        if file_sha256(path) != done.get("sha256", {}).get(rel):
+            return f"{rel} was altered (its sha256 is not the one its marker recorded)"
     return None
 
 
@@ -422,6 +605,15 @@ def _driver_lock(out: Path) -> int | None:
     return pid if pid != os.getpid() and _alive(pid) else None
 
 
+def _orphan(out: Path, pid: int) -> bool:
+    """A worker whose driver is dead (it is about to exit by itself)."""
+    try:
+        driver = int((_workers_dir(out) / str(pid)).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return not _alive(driver)
+
+
 def live_workers(out: str | Path) -> list[int]:
     """Workers of an earlier run that still live; records of dead ones are removed."""
     folder = _workers_dir(out)
@@ -444,6 +636,11 @@ def run_batch(inputs: list[str], out: str | Path, *, workers: int = 1, engine: s
     if driver is not None:
         raise BatchError(f"{out}: another baozhi batch (pid {driver}) is writing into it; wait for it to finish")
     alive = live_workers(out)
+    for _ in range(40):  # workers of a driver that was just killed exit within a moment: give them 2 s
+        if not alive or not all(_orphan(out, pid) for pid in alive):
+            break
+        time.sleep(0.05)
+        alive = live_workers(out)
     if alive:
         raise BatchError(f"{out}: worker process {alive[0]} of an earlier run is still running; "
                          "wait for it to exit or kill it")
@@ -522,40 +719,56 @@ def run_batch(inputs: list[str], out: str | Path, *, workers: int = 1, engine: s
 
 
 def _run_local(tasks, out: str, config: Config, workers: int, commit) -> None:
-    if workers <= 1:
-        for index, refs in tasks:
-            commit(run_chunk(index, refs, out, config))
-        return
-    # spawn, not fork: a forked child of a process that already ran torch can deadlock on its thread pool
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_worker_init, initargs=(out, os.getpid())) as pool:
-        in_flight = set()
-        for index, refs in tasks:
-            in_flight.add(pool.submit(run_chunk, index, refs, out, config))
-            if len(in_flight) >= 2 * workers:  # bounded: memory does not grow with the archive
-                finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
-                for f in finished:
-                    commit(f.result())
-        for f in in_flight:
-            commit(f.result())
-    live_workers(out)  # the pool has joined its workers: drop their records
+    """`workers` supervised worker processes, each fed by one driver thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    workers = max(1, workers)
+    idle = [Supervisor(out, config) for _ in range(workers)]
+    lock = threading.Lock()
+
+    def run(index, refs):
+        with lock:
+            supervisor = idle.pop()
+        try:
+            return supervisor.run(index, refs)
+        finally:
+            with lock:
+                idle.append(supervisor)
+
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            in_flight = set()
+            for index, refs in tasks:
+                in_flight.add(pool.submit(run, index, refs))
+                if len(in_flight) >= 2 * workers:  # bounded: memory does not grow with the archive
+                    finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+                    for f in finished:
+                        commit(f.result())
+            for f in in_flight:
+                commit(f.result())
+    finally:
+        for supervisor in idle:
+            supervisor.close()
+    live_workers(out)  # drop the records of workers that have exited
 
 
 def _run_dask(tasks, out: str, config: Config, workers: int, scheduler: str | None, commit) -> None:
+    import dask
     from dask.distributed import Client, LocalCluster, as_completed
 
     cluster = None
     if scheduler:
         client = Client(scheduler)
     else:
-        cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
-                               dashboard_address=None, host="127.0.0.1")
+        with dask.config.set({"distributed.worker.daemon": False}):  # its workers start supervised children
+            cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
+                                   dashboard_address=None, host="127.0.0.1")
         client = Client(cluster)
     try:
         queue = as_completed()
         in_flight = 0
         for index, refs in tasks:
-            queue.add(client.submit(run_chunk, index, refs, out, config, pure=False))
+            queue.add(client.submit(supervised_chunk, index, refs, out, config, pure=False))
             in_flight += 1
             if in_flight >= 2 * max(1, workers):
                 commit(next(queue).result())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from collections import Counter
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from .evaluate import gold_items
 from .export import render
 from .files import PredictionError, write_atomic
 from .gold import GoldError, check_gold, discover, load_gold
-from .ingest import IngestError
+from .ingest import DecodeWarning, IngestError
 
 
 class CliError(Exception):
@@ -161,7 +162,7 @@ def cmd_batch(args) -> int:
     from .batch import BatchError, Config, run_batch
 
     config = Config(segmenter=args.segmenter, pkuseg_model=args.pkuseg_model, timeout=args.timeout,
-                    extractor=args.extractor, model=args.model, quantize=args.quantize,
+                    max_memory=args.max_memory, extractor=args.extractor, model=args.model, quantize=args.quantize,
                     triage=args.triage)
     try:
         summary = run_batch(args.inputs, args.out, workers=args.workers, engine=args.engine, scheduler=args.scheduler,
@@ -258,7 +259,10 @@ def build_parser() -> argparse.ArgumentParser:
     ba.add_argument("--resume", action="store_true", help="finish an interrupted run in --out")
     ba.add_argument("--path-pattern", help="page metadata from paths, e.g. '{paper}/{yyyy}-{mm}-{dd}/{page}.txt'")
     ba.add_argument("--chunk-size", type=int, default=16, help="pages per output part (default 16)")
-    ba.add_argument("--timeout", type=float, default=60.0, help="seconds per page before it is failed (local)")
+    ba.add_argument("--timeout", type=float, default=60.0,
+                    help="seconds per page before it is failed and its worker killed (default 60; 0: none)")
+    ba.add_argument("--max-memory", type=int, default=4096, metavar="MB",
+                    help="resident memory of a worker process; the page that passes it fails (default 4096; 0: none)")
     ba.add_argument("--quiet", action="store_true")
     ba.add_argument("--strict", action="store_true",
                     help="exit 1 when any page failed (default: 0 once the run completes; failures are in errors.jsonl)")
@@ -304,8 +308,14 @@ def build_parser() -> argparse.ArgumentParser:
 EXIT_OS_ERROR = 3  # 0 done, 1 pages failed (batch --strict), 2 bad input or usage, 3 the system refused a file
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    print(f"baozhi: warning: {message}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    warnings.showwarning = _show_warning  # one line each, like the errors
+    warnings.simplefilter("always", DecodeWarning)  # every damaged page, not the first one only
     try:
         return args.func(args)
     except (IngestError, GoldError, PredictionError, CliError) as exc:

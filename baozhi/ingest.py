@@ -11,6 +11,8 @@ import codecs
 import hashlib
 import html.parser
 import re
+import warnings
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -29,7 +31,20 @@ class Decoded:
     text: str
     encoding: str
     reason: str
+    errors: int = 0  # byte sequences that decoded to U+FFFD (invalid in every codec tried)
+    repaired: bool = False  # NULs removed, bytes replaced or codecs mixed: worth a warning
 
+
+class DecodeWarning(UserWarning):
+    """A page was decoded with damage repaired (NULs removed, invalid bytes replaced, codecs mixed)."""
+
+
+# How much damage still counts as text: up to 1 % of the bytes may be NULs, and up to 1 % of the
+# decoded characters may be replacements for bytes no codec reads. Beyond that it is not a page.
+MAX_DAMAGE = 0.01
+# Below this many bytes a decode other than strict UTF-8 is trusted only if every character is plausible
+# (a 4-byte binary decodes as GB18030 "text" of two rare characters).
+TINY = 16
 
 _BOMS = [
     (codecs.BOM_UTF8, "utf-8-sig", "utf-8"),
@@ -38,12 +53,18 @@ _BOMS = [
 ]
 
 
+def _non_text(ch: str) -> bool:
+    """Control characters (C0 but tab/newlines, DEL, C1), private-use code points and U+FFFD."""
+    code = ord(ch)
+    return ((code < 32 and ch not in "\n\r\t\f") or 0x7F <= code <= 0x9F or 0xE000 <= code <= 0xF8FF
+            or code >= 0xF0000 or ch == "\ufffd")
+
+
 def _looks_binary(text: str) -> bool:
     """Decoders accept control bytes; a text page has almost none of them."""
     if not text:
         return False
-    controls = sum(1 for ch in text if (ord(ch) < 32 and ch not in "\n\r\t\f") or ch == "\ufffd")
-    return "\x00" in text or controls / len(text) > 0.01
+    return sum(map(_non_text, text)) / len(text) > MAX_DAMAGE
 
 
 def _common_ratio(text: str) -> float:
@@ -72,13 +93,56 @@ def _common_chars() -> frozenset[str]:
     return frozenset(chars)
 
 
-def decode_bytes(data: bytes, name: str = "<bytes>") -> Decoded:
-    for bom, codec, label in _BOMS:
-        if data.startswith(bom):
-            try:
-                return Decoded(data.decode(codec), label if codec != "utf-8-sig" else "utf-8-sig", "bom")
-            except UnicodeDecodeError as exc:
-                raise IngestError(f"{name}: {label} byte-order mark but undecodable bytes at {exc.start}") from exc
+def _plausible_tiny(text: str) -> bool:
+    """Every character of a very short decode is ASCII text, common Chinese or CJK punctuation."""
+    common = _common_chars()
+    return bool(text.strip()) and all((" " <= ch <= "~") or ch in "\n\r\t" or ch in common
+                                      or "\u3000" <= ch <= "\u303f" or "\uff01" <= ch <= "\uff5e" for ch in text)
+
+
+def _replaced(text: str, data: bytes) -> int:
+    """Replacement characters the decoder made (a U+FFFD the bytes spelled in UTF-8 is not damage)."""
+    return text.count("\ufffd") - data.count("\ufffd".encode())
+
+
+def _decode_line(line: bytes) -> tuple[str, str, int]:
+    """One line in the codec that reads it with the fewest invalid bytes and rare characters: the
+    mojibake of reading one codec's bytes as another lands on rare characters or fails."""
+    common = _common_chars()
+    best = None
+    for codec in ("utf-8", "gb18030", "big5"):
+        text = line.decode(codec, errors="replace")
+        errors = _replaced(text, line)
+        rare = sum(1 for ch in text if ("\u4e00" <= ch <= "\u9fff" and ch not in common) or _non_text(ch))
+        score = 3 * errors + rare
+        if best is None or score < best[0]:
+            best = (score, text, codec, errors)
+    return best[1], best[2], best[3]
+
+
+def _by_line(data: bytes) -> Decoded:
+    """Each line in its own codec: archives concatenate files of different encodings, and one
+    damaged line must not take the whole page with it."""
+    parts, used, errors = [], Counter(), 0
+    for line in data.splitlines(keepends=True):
+        text, codec, bad = _decode_line(line)
+        parts.append(text)
+        errors += bad
+        if line.strip():
+            used[codec] += 1
+    codecs_used = [c for c, _ in used.most_common()]
+    if len(codecs_used) > 1:
+        encoding = "mixed"
+        reason = "mixed encodings decoded line by line (" + ", ".join(f"{c}: {n} lines" for c, n in used.most_common()) + ")"
+    else:
+        encoding = codecs_used[0] if codecs_used else "utf-8"
+        reason = f"{encoding} with invalid bytes"
+    if errors:
+        reason += f", {errors} invalid byte sequence(s) replaced by U+FFFD"
+    return Decoded("".join(parts), encoding, reason, errors, repaired=True)
+
+
+def _strict(data: bytes) -> Decoded | None:
     try:
         text = data.decode("utf-8")
         if not _looks_binary(text):
@@ -99,16 +163,62 @@ def decode_bytes(data: bytes, name: str = "<bytes>") -> Decoded:
         if _common_ratio(big5.text) > _common_ratio(gb.text) + 0.2:
             return Decoded(big5.text, "big5", "strict big5 (gb18030 decoded to rare characters)")
         return gb
-    if candidates:
-        return candidates[0]
+    return candidates[0] if candidates else None
+
+
+def decode_bytes(data: bytes, name: str = "<bytes>") -> Decoded:
+    """Strict decodes first (BOM, UTF-8, GB18030, Big5); then, for a page with a little damage,
+    NULs removed, line-by-line codecs and U+FFFD for bytes nothing reads, with a DecodeWarning.
+    Refused, with one line naming the file: bytes that are not text by the MAX_DAMAGE thresholds,
+    and tiny decodes that are not plausible text."""
+    decoded = _decode(data, name)
+    if len(data) < TINY and decoded.reason != "strict utf-8" and not _plausible_tiny(decoded.text):
+        raise IngestError(f"{name}: not text ({len(data)} bytes that decode only to implausible characters)")
+    if decoded.repaired:
+        warnings.warn(f"{name}: {decoded.reason}", DecodeWarning, stacklevel=2)
+    return decoded
+
+
+def _decode(data: bytes, name: str) -> Decoded:
+    for bom, codec, label in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data.decode(codec)
+            except UnicodeDecodeError as exc:
+                raise IngestError(f"{name}: {label} byte-order mark but undecodable bytes at {exc.start}") from exc
+            if _looks_binary(text):
+                raise IngestError(f"{name}: {label} byte-order mark but the text is mostly control characters")
+            return Decoded(text, label if codec != "utf-8-sig" else "utf-8-sig", "bom")
+    nuls = data.count(0)
+    if nuls > MAX_DAMAGE * len(data):
+        raise IngestError(f"{name}: not text ({nuls} NUL bytes in {len(data)}: binary or UTF-16 without a byte-order mark)")
+    note = f", {nuls} NUL byte(s) removed" if nuls else ""
+    data = data.replace(b"\0", b"")
+    decoded = _strict(data)
+    if decoded is None:
+        decoded = _by_line(data)
+        text = decoded.text.replace("\ufffd", "")
+        if decoded.errors > MAX_DAMAGE * max(1, len(decoded.text)) or _looks_binary(text) or _common_ratio(text) <= 0.8:
+            decoded = _charset_normalizer(data)
+            if decoded is None:
+                raise IngestError(f"{name}: not text in UTF-8, GB18030 or Big5 (binary or undecodable bytes)")
+    elif _looks_binary(decoded.text):
+        raise IngestError(f"{name}: not text (mostly control or private-use characters)")
+    return Decoded(decoded.text, decoded.encoding, decoded.reason + note, decoded.errors,
+                   repaired=decoded.repaired or bool(nuls))
+
+
+def _charset_normalizer(data: bytes) -> Decoded | None:
+    """Other encodings, strictly, when they read as plausible Chinese or Latin text."""
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
-    if best is not None:
-        text = str(best)
-        if not _looks_binary(text) and _common_ratio(text) > 0.8:
-            return Decoded(text, best.encoding, "charset-normalizer")
-    raise IngestError(f"{name}: not text in UTF-8, GB18030 or Big5 (binary or undecodable bytes)")
+    if best is None:
+        return None
+    text = str(best)
+    if _looks_binary(text) or _common_ratio(text) <= 0.8:
+        return None
+    return Decoded(text, best.encoding, "charset-normalizer")
 
 
 HTML_SUFFIXES = (".html", ".htm")
@@ -170,6 +280,7 @@ def decode_page(data: bytes, name: str) -> tuple[str, Source]:
         sha256=hashlib.sha256(data).hexdigest(),
         encoding=decoded.encoding,
         encoding_reason=decoded.reason,
+        decode_errors=decoded.errors,
     )
     return decoded.text, source
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from .numbers import number_to_json
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,7 @@ class Source:
     encoding: str
     encoding_reason: str
     converted_from_traditional: bool = False
+    decode_errors: int = 0  # invalid byte sequences replaced by U+FFFD (lenient decoding)
 
 
 @dataclass

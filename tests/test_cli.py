@@ -116,3 +116,18 @@ def test_out_dir_refuses_pages_with_the_same_name(tmp_path):
     r = run("extract", str(tmp_path / "x" / "p.txt"), str(tmp_path / "y" / "p.txt"), "--extractor", "rules",
             "--out-dir", str(tmp_path / "out"))
     assert r.returncode == 2 and "share a file name" in r.stderr
+
+
+def test_a_page_with_a_nul_and_a_stray_byte_is_read_with_one_warning_line(tmp_path):
+    text = "上半年，全国出口总额1.2万亿元，同比增长6.9%。\n" * 5
+    data = text.encode()
+    page = tmp_path / "damaged.txt"
+    page.write_bytes(data[:3] + b"\0" + data[3:60] + b"\xff" + data[60:])
+    r = run("extract", str(page), "--extractor", "rules")
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.startswith(f"baozhi: warning: {page}: ") and r.stderr.count("\n") == 1
+    doc = json.loads(r.stdout)
+    assert doc["source"]["decode_errors"] == 1 and "NUL" in doc["source"]["encoding_reason"]
+    decoded = data[:60].decode() + "\ufffd" + data[60:].decode()  # offsets refer to the decoded text
+    values = [f["value"] for a in doc["articles"] for f in a["facts"] if f["value"]]
+    assert len(values) >= 4 and all(decoded[v["start"]:v["end"]] == v["text"] for v in values)

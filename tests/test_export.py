@@ -31,7 +31,7 @@ def test_team_pages_validate(extractor, page):
 
 
 def test_formats(seed_result):
-    assert json.loads(render([seed_result], "json"))["schema_version"] == "1.1"
+    assert json.loads(render([seed_result], "json"))["schema_version"] == "1.2"
     lines = render([seed_result, seed_result], "jsonl").splitlines()
     assert len(lines) == 2 and json.loads(lines[1])["source"]["encoding"] == "utf-8"
     table = render([seed_result], "table", explain=True)

@@ -1,10 +1,19 @@
 import codecs
+import warnings
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from baozhi.ingest import IngestError, decode_bytes, decode_page, fold_char, normalize_view, view_char
+from baozhi.ingest import (
+    DecodeWarning,
+    IngestError,
+    decode_bytes,
+    decode_page,
+    fold_char,
+    normalize_view,
+    view_char,
+)
 
 PAGE = "上半年，全国软件业务收入３５６０９亿元，同比增长６．７％。\n（上接第１版）會議強調，要加快發展。\n"
 
@@ -35,6 +44,61 @@ def test_big5_is_told_from_gb18030():
 def test_binary_is_an_error_naming_the_file():
     with pytest.raises(IngestError, match=r"^blob.bin: "):
         decode_bytes(bytes(range(256)) * 20, "blob.bin")
+
+
+LONG = PAGE * 8
+
+
+def test_a_nul_byte_is_removed_with_a_warning():
+    data = LONG.encode()
+    with pytest.warns(DecodeWarning, match="1 NUL byte"):
+        decoded = decode_bytes(data[:40] + b"\0" + data[40:], "nul.txt")
+    assert decoded.text == LONG and decoded.errors == 0 and "NUL" in decoded.reason
+
+
+def test_a_stray_byte_becomes_one_replacement_counted_in_the_source():
+    data = LONG.encode()
+    cut = data.index("。".encode()) + len("。".encode())  # between two characters
+    with pytest.warns(DecodeWarning):
+        text, src = decode_page(data[:cut] + b"\xff" + data[cut:], "stray.txt")
+    assert text == LONG[:LONG.index("。") + 1] + "\ufffd" + LONG[LONG.index("。") + 1:]
+    assert src.decode_errors == 1 and "replaced" in src.encoding_reason
+
+
+def test_a_file_of_two_encodings_is_decoded_line_by_line():
+    first, second = LONG[: len(LONG) // 2], LONG[len(LONG) // 2:]
+    first = first[: first.rindex("\n") + 1]
+    second = LONG[len(first):]
+    with pytest.warns(DecodeWarning, match="mixed"):
+        decoded = decode_bytes(first.encode("utf-8") + second.encode("gb18030"), "mixed.txt")
+    assert decoded.text == LONG and decoded.encoding == "mixed" and decoded.errors == 0
+
+
+@pytest.mark.parametrize("data", [b"\x89PNG", b"\xde\xad\xbe\xef", b"\x7fELF", b"PK\x03\x04",
+                                  ("\ue000" * 40 + "中国").encode(), b"\x00\x01" * 500])
+def test_binary_and_implausible_decodes_are_refused(data):
+    with pytest.raises(IngestError, match=r"^x.bin: not text"):
+        decode_bytes(data, "x.bin")
+
+
+def test_too_much_damage_is_refused():
+    data = bytearray(LONG.encode())
+    data[::20] = b"\xff" * len(data[::20])  # 5 % of the bytes
+    with pytest.raises(IngestError, match="not text"):
+        decode_bytes(bytes(data), "worn.txt")
+
+
+@given(st.text(alphabet="上半年全国软件收入亿元同比增长。，\n0123456789%", min_size=200, max_size=400),
+       st.integers(min_value=0, max_value=10_000), st.sampled_from([b"\0", b"\xff", b"\x80"]))
+def test_one_damaged_byte_never_loses_the_page(text, where, junk):
+    data = text.encode()
+    cuts = [i for i in range(len(data) + 1) if i == len(data) or (data[i] & 0xC0) != 0x80]  # character bounds
+    cut = cuts[where % len(cuts)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DecodeWarning)
+        decoded = decode_bytes(data[:cut] + junk + data[cut:], "p.txt")
+    assert decoded.text.replace("\ufffd", "") == text
+    assert decoded.errors == (0 if junk == b"\0" else 1)
 
 
 def test_source_records_sha256_and_encoding():

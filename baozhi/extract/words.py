@@ -42,12 +42,32 @@ def is_place(word: str, suffix_only: bool = False) -> bool:
     return suffix_only and len(word) >= 2 or tag(word[:-1]) == "ns"
 
 
+# jieba's HMM copies the whole Viterbi path at every character, so a run of Chinese characters that
+# its dictionary cannot cut costs time quadratic in the run's length. No sentence is this long.
+MAX_RUN = 200
+_LONG_RUN = re.compile(f"[\u4e00-\u9fff]{{{MAX_RUN + 1},}}")
+
+
+def bounded_pieces(text: str) -> list[str]:
+    """`text` in pieces whose runs of Chinese characters are at most MAX_RUN long: `[text]` for any
+    real sentence, a cut every MAX_RUN characters inside a longer run (hostile or garbled input)."""
+    if not _LONG_RUN.search(text):
+        return [text]
+    pieces, start = [], 0
+    for m in _LONG_RUN.finditer(text):
+        for cut_at in range(m.start() + MAX_RUN, m.end(), MAX_RUN):
+            pieces.append(text[start:cut_at])
+            start = cut_at
+    pieces.append(text[start:])
+    return pieces
+
+
 def cut(text: str) -> list[str]:
     """jieba's words of `text`, its HMM on: it joins unknown names (王建国) into one word."""
     import jieba
 
     _tags()
-    return jieba.lcut(text)
+    return [word for piece in bounded_pieces(text) for word in jieba.lcut(piece)]
 
 
 @lru_cache(maxsize=65536)

@@ -1,0 +1,39 @@
+"""Word lookups: jieba's cut kept linear on runs no dictionary can cut."""
+
+import time
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from baozhi.extract.words import MAX_RUN, bounded_pieces, cut
+
+
+@given(st.text(alphabet="亿一二三中国增长，。 1.%\n", max_size=1500))
+def test_pieces_rebuild_the_text_and_bound_every_run(text):
+    pieces = bounded_pieces(text)
+    assert "".join(pieces) == text
+    for piece in pieces:
+        run = longest = 0
+        for ch in piece:
+            run = run + 1 if "\u4e00" <= ch <= "\u9fff" else 0
+            longest = max(longest, run)
+        assert longest <= MAX_RUN
+
+
+@given(st.text(alphabet="全国规模以上工业增加值同比增长，。1.%", max_size=MAX_RUN))
+def test_real_sentences_are_one_piece(text):
+    assert bounded_pieces(text) == [text]
+
+
+def test_cut_is_linear_on_a_run_of_one_character():
+    """jieba's HMM was quadratic here (100k characters of 亿 took minutes); the bound is generous."""
+    cut("亿" * 1000)  # the dictionary is loaded before timing
+
+    def seconds(n):
+        start = time.perf_counter()
+        words = cut("亿" * n)
+        assert "".join(words) == "亿" * n
+        return time.perf_counter() - start
+
+    small = min(seconds(10_000) for _ in range(3))
+    assert seconds(100_000) < 30 * small + 0.5
