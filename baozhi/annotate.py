@@ -114,7 +114,6 @@ class ModelComponent:
         """The rules' output on the whole page: the model's hints, and per article the entities
         of its layout lines."""
         from .extract.neural import RuleHints
-        from .model import directive_to_json, fact_to_json
 
         view, layouts = doc._.view, doc._.layouts
 
@@ -123,13 +122,12 @@ class ModelComponent:
         if not self.extractor.config.use_hints:
             return None, entities
         facts, directives = FactExtractor(view, _year(doc)), DirectiveExtractor(view)
-        flat: dict[str, list] = {"facts": [], "directives": [], "entities": []}
-        for layout, found in zip(layouts, entities, strict=True):
+        found_facts, found_directives = [], []
+        for layout in layouts:
             paragraphs = _paragraphs(layout)
-            flat["facts"] += [fact_to_json(f) for f in facts.article(paragraphs, _headings(layout))]
-            flat["directives"] += [directive_to_json(d) for d in directives.article(paragraphs)]
-            flat["entities"] += [{**e.span.to_json(), "label": e.label} for e in found]
-        return RuleHints.from_json(flat, view), entities
+            found_facts += facts.article(paragraphs, _headings(layout))
+            found_directives += directives.article(paragraphs)
+        return RuleHints.from_rules(found_facts, found_directives, [e for es in entities for e in es], view), entities
 
     def __call__(self, doc: Doc) -> Doc:
         """One model pass per page (windows of all articles batched together, by length)."""

@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .ingest import decode_page
+from .layers import ENTITY_LABELS
 from .lexicon import ARTICLE_KINDS, BASIS_CLASSES, FURNITURE_KINDS, MODALITIES, SCOPE_KINDS
 
 FORMATS = (1, 2)
@@ -117,7 +118,7 @@ def _check_document(text: str, doc: dict, fmt: int) -> list[str]:
             problems.append(f"{where}: [{span['start']}:{span['end']}] is {text[span['start']:span['end']]!r}, "
                             f"gold says {span['text']!r}")
     for i, e in enumerate(doc.get("entities", [])):
-        if e.get("label") not in ("PER", "LOC", "ORG"):
+        if e.get("label") not in ENTITY_LABELS:
             problems.append(f"entities[{i}]: unknown label {e.get('label')!r}")
     for i, f in enumerate(doc.get("facts", [])):
         if f.get("change") and f["change"].get("of") not in ("level", "rate"):

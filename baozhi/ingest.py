@@ -40,8 +40,10 @@ class DecodeWarning(UserWarning):
 
 
 # How much damage still counts as text: up to 1 % of the bytes may be NULs, and up to 1 % of the
-# decoded characters may be replacements for bytes no codec reads. Beyond that it is not a page.
+# decoded characters may be replacements for bytes no codec reads (a short page may always have one
+# NUL and two replacements). Beyond that it is not a page.
 MAX_DAMAGE = 0.01
+MIN_ALLOWED = {"nul": 1, "replaced": 2}
 # Below this many bytes a decode other than strict UTF-8 is trusted only if every character is plausible
 # (a 4-byte binary decodes as GB18030 "text" of two rare characters).
 TINY = 16
@@ -190,7 +192,7 @@ def _decode(data: bytes, name: str) -> Decoded:
                 raise IngestError(f"{name}: {label} byte-order mark but the text is mostly control characters")
             return Decoded(text, label if codec != "utf-8-sig" else "utf-8-sig", "bom")
     nuls = data.count(0)
-    if nuls > MAX_DAMAGE * len(data):
+    if nuls > max(MIN_ALLOWED["nul"], MAX_DAMAGE * len(data)):
         raise IngestError(f"{name}: not text ({nuls} NUL bytes in {len(data)}: binary or UTF-16 without a byte-order mark)")
     note = f", {nuls} NUL byte(s) removed" if nuls else ""
     data = data.replace(b"\0", b"")
@@ -198,7 +200,7 @@ def _decode(data: bytes, name: str) -> Decoded:
     if decoded is None:
         decoded = _by_line(data)
         text = decoded.text.replace("\ufffd", "")
-        if decoded.errors > MAX_DAMAGE * max(1, len(decoded.text)) or _looks_binary(text) or _common_ratio(text) <= 0.8:
+        if decoded.errors > max(MIN_ALLOWED["replaced"], MAX_DAMAGE * len(decoded.text)) or _looks_binary(text) or _common_ratio(text) <= 0.8:
             decoded = _charset_normalizer(data)
             if decoded is None:
                 raise IngestError(f"{name}: not text in UTF-8, GB18030 or Big5 (binary or undecodable bytes)")

@@ -20,11 +20,12 @@ from xml.sax.saxutils import quoteattr
 
 from .files import write_atomic
 from .ingest import read_page
+from .layers import ENTITY_LABELS
+from .lexicon import SENTENCE_END
 
 LABELS = ("METRIC", "VALUE", "CHANGE", "BASIS", "PERIOD", "SCOPE", "DIRECTIVE", "CORE", "VERB", "OBJECT",
           "PER", "LOC", "ORG", "TITLE", "BYLINE", "SOURCE", "SECTION", "CONT_FROM", "CONT_TO", "ARTICLE",
           "KICKER", "SUBTITLE", "DATELINE", "CAPTION", "FURNITURE")
-ENTITY_LABELS = ("PER", "LOC", "ORG")
 # One colour per label (no two labels share one), so a render or a Label Studio task tells them apart.
 COLOURS = {"METRIC": "#7aecec", "VALUE": "#bfeeb7", "CHANGE": "#feca74", "BASIS": "#c887fb", "PERIOD": "#dddddd",
            "SCOPE": "#9cc9cc", "DIRECTIVE": "#e4e7d2", "CORE": "#ffeb80", "VERB": "#ff9561", "OBJECT": "#f0d0ff",
@@ -60,7 +61,6 @@ CONLL_LAYERS = (("ENT", ENTITY_LABELS), ("FACT", ("METRIC", "VALUE", "CHANGE", "
                 ("LAYOUT", ("TITLE", "BYLINE", "SOURCE", "SECTION", "CONT_FROM", "CONT_TO", "KICKER", "SUBTITLE",
                             "DATELINE", "CAPTION")),
                 ("ARTICLE", ("ARTICLE",)), ("FURNITURE", ("FURNITURE",)))
-SENTENCE_END = "。！？!?"
 
 
 class ConvertError(Exception):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from .lexicon import CLAUSE_END
 from .model import TextView
 
 LAYERS: dict[str, list[str]] = {
@@ -29,6 +30,7 @@ RELATIONS: list[tuple[str, str]] = [
 ]
 
 LABEL_LAYER = {label: layer for layer, labels in LAYERS.items() for label in labels}
+ENTITY_LABELS = tuple(LAYERS["entity"])
 
 
 def bio_tags(labels: list[str]) -> list[str]:
@@ -53,7 +55,7 @@ def bio_ids(spans, length: int, names: list[str]) -> list[int]:
 
 WINDOW = 126  # characters per window: [CLS] + 126 + [SEP] fits 128 positions
 STRIDE = 96
-_SENTENCE_END = re.compile(r"[。！？；]")
+_SENTENCE_END = re.compile(f"[{CLAUSE_END}]")
 
 
 def windows(text: str, size: int = WINDOW, stride: int = STRIDE) -> list[tuple[int, int]]:
@@ -78,53 +80,88 @@ def windows(text: str, size: int = WINDOW, stride: int = STRIDE) -> list[tuple[i
     return out
 
 
-def layer_spans(page: dict, view: TextView) -> tuple[list[tuple[int, int, str]], list[tuple[tuple, tuple]]]:
-    """Labelled spans (view offsets) and relation pairs of one gold/prediction document (its facts,
-    directives and entities as `baozhi extract` writes them, flattened over articles)."""
+_FACT_PARTS = (("value", "VALUE"), ("change", "CHANGE"), ("metric", "METRIC"), ("period", "PERIOD"),
+               ("scope", "SCOPE"), ("basis", "BASIS"))
+Bounds = tuple[int, int] | None  # original offsets
 
-    def vs(span: dict | None, label: str):
-        if not span:
-            return None
-        start, end = view.from_original(span["start"]), view.from_original(span["end"])
-        return (start, end, label) if end > start else None
 
+def _bounds(span) -> Bounds:
+    """(start, end) of a JSON span dict or a typed Span / Value / Change."""
+    if not span:
+        return None
+    if isinstance(span, dict):
+        return span["start"], span["end"]
+    span = getattr(span, "span", span)  # Value and Change carry their Span
+    return span.start, span.end
+
+
+def _cue(text: str, start: int, cue: str | None) -> Bounds:
+    at = text.find(cue) if cue else -1
+    return (start + at, start + at + len(cue)) if at >= 0 else None
+
+
+def _assemble(facts: list[dict[str, Bounds]], directives: list[tuple], entities: list[tuple[int, int, str]],
+              view: TextView) -> tuple[list[tuple[int, int, str]], list[tuple[tuple, tuple]]]:
+    """Spans (view offsets) and relation pairs from facts (label → bounds), directives (span, core, cue,
+    [(verb, object)]) and entities, all in original offsets: the one place their relations are made."""
     spans, relations = set(), set()
 
-    def add(span, label):
-        s = vs(span, label)
-        if s:
-            spans.add(s)
-        return s
+    def add(bounds: Bounds, label: str):
+        if not bounds:
+            return None
+        start, end = view.from_original(bounds[0]), view.from_original(bounds[1])
+        if end <= start:
+            return None
+        spans.add((start, end, label))
+        return start, end, label
 
-    for fact in page.get("facts", []):
-        value, change = add(fact.get("value"), "VALUE"), add(fact.get("change"), "CHANGE")
+    for fact in facts:
+        value, change = add(fact["VALUE"], "VALUE"), add(fact["CHANGE"], "CHANGE")
         anchor = value or change
         if anchor is None:
             continue
-        for key, label in (("metric", "METRIC"), ("period", "PERIOD"), ("scope", "SCOPE"), ("basis", "BASIS")):
-            target = add(fact.get(key), label)
+        for label in ("METRIC", "PERIOD", "SCOPE", "BASIS"):
+            target = add(fact[label], label)
             if target:
                 relations.add((anchor, target))
                 if value and change:
                     relations.add((change, target))
         if value and change:
             relations.add((value, change))
-    for d in page.get("directives", []):
-        directive = add(d, "DIRECTIVE")
-        add(d.get("core"), "CORE")
-        if d.get("cue"):
-            cue_start = d["text"].find(d["cue"])
-            if cue_start >= 0:
-                add({"start": d["start"] + cue_start, "end": d["start"] + cue_start + len(d["cue"])}, "CUE")
-        for action in d.get("actions", []):
-            verb, obj = add(action["verb"], "VERB"), add(action["object"], "OBJECT")
+    for span, core, cue, actions in directives:
+        directive = add(span, "DIRECTIVE")
+        add(core, "CORE")
+        add(cue, "CUE")
+        for verb_bounds, object_bounds in actions:
+            verb, obj = add(verb_bounds, "VERB"), add(object_bounds, "OBJECT")
             if directive and verb:
                 relations.add((directive, verb))
             if verb and obj:
                 relations.add((verb, obj))
-    for e in page.get("entities", []):
-        add(e, e["label"])
+    for start, end, label in entities:
+        add((start, end), label)
     return sorted(spans), sorted(relations)
+
+
+def layer_spans(page: dict, view: TextView) -> tuple[list[tuple[int, int, str]], list[tuple[tuple, tuple]]]:
+    """Labelled spans (view offsets) and relation pairs of one gold/prediction document (its facts,
+    directives and entities as `baozhi extract` writes them, flattened over articles)."""
+    facts = [{label: _bounds(f.get(key)) for key, label in _FACT_PARTS} for f in page.get("facts", [])]
+    directives = [((d["start"], d["end"]), _bounds(d.get("core")), _cue(d["text"], d["start"], d.get("cue")),
+                   [(_bounds(a["verb"]), _bounds(a["object"])) for a in d.get("actions", [])])
+                  for d in page.get("directives", [])]
+    entities = [(e["start"], e["end"], e["label"]) for e in page.get("entities", [])]
+    return _assemble(facts, directives, entities, view)
+
+
+def typed_spans(facts: list, directives: list, entities: list,
+                view: TextView) -> tuple[list[tuple[int, int, str]], list[tuple[tuple, tuple]]]:
+    """The same for the extractor's typed `Fact`, `Directive` and `Entity` objects, with no JSON between."""
+    fact_bounds = [{label: _bounds(getattr(f, key)) for key, label in _FACT_PARTS} for f in facts]
+    directive_bounds = [(_bounds(d.span), _bounds(d.core), _cue(d.span.text, d.span.start, d.cue),
+                         [(_bounds(a.verb), _bounds(a.object)) for a in d.actions]) for d in directives]
+    entity_bounds = [(e.span.start, e.span.end, e.label) for e in entities]
+    return _assemble(fact_bounds, directive_bounds, entity_bounds, view)
 
 
 def drop_overlaps(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:

@@ -45,6 +45,17 @@ UP_WORDS = ["净增", "增长", "提高", "上升", "回升", "加快", "增加"
 DOWN_WORDS = ["净减", "下降", "回落", "降低", "减少", "放缓", "下滑", "下跌", "缩小", "收窄", "少增", "减", "降", "下调",
               "回调", "萎缩", "跌"]
 FLAT_WORDS = ["持平"]
+COMPARATIVE_UP, COMPARATIVE_DOWN = ["高"], ["低"]  # 比上月高0.3个百分点: the model's change spans start here
+FALL_WORDS = ("降幅", "跌幅")  # a fall that narrows (降幅收窄) is a rise of the rate
+NARROW_OR_WIDEN = ("收窄", "扩大", "缩小")
+
+
+def direction_sign(word: str, metric: str = "") -> Decimal:
+    """+1 or −1 for the direction word of a change; narrowing a fall (降幅收窄2个百分点) turns it."""
+    sign = Decimal(-1) if word in DOWN_WORDS or word in COMPARATIVE_DOWN else Decimal(1)
+    if word in NARROW_OR_WIDEN and any(w in metric for w in FALL_WORDS):
+        sign = -sign
+    return sign
 
 RATE_WORDS = ["增速", "增幅", "降幅", "涨幅", "跌幅", "增长率", "增长速度", "降速"]
 SHARE_WORDS = ["比重", "占比", "份额"]
@@ -63,6 +74,13 @@ APPROX_AFTER = ["左右", "以上", "多", "余", "以下", "上下", "以内"]
 
 # Gold format 2: the closed value sets of the analyst-complete fact fields and page furniture
 # (annotations/GUIDELINES.md, "Gold format 2"), shared by gold checks, extraction and tables.
+# Where sentences and clauses end, for every splitter (segment, repair, facts, directives, the model's
+# windows and triage, interchange, reports). The view keeps ！？；： full-width, ASCII ones come from the page.
+SENTENCE_END = "。！？!?"
+CLAUSE_END = SENTENCE_END + "；;"  # a sentence, or a clause of a 一是…；二是… list
+CLOSING = "”’」』）)】"  # may follow an end mark inside the same sentence
+ELLIPSIS = "…"
+
 MODALITIES = ("actual", "target", "forecast", "prior")
 BASIS_CLASSES = ("yoy", "mom", "vs_period", "two_year_avg")
 SCOPE_KINDS = ("region", "company", "group", "market")

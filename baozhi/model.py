@@ -206,6 +206,19 @@ class PageResult:
         """The page as the JSON Schema's document (`baozhi extract --format json`)."""
         return page_to_json(self)
 
+    @property
+    def facts(self) -> list[Fact]:
+        """Every article's facts, in page order."""
+        return [f for a in self.articles for f in a.facts]
+
+    @property
+    def directives(self) -> list[Directive]:
+        return [d for a in self.articles for d in a.directives]
+
+    @property
+    def entities(self) -> list[Entity]:
+        return [e for a in self.articles for e in a.entities]
+
     def tables(self, page_id: str | None = None) -> dict:
         """The batch tables of this page as pyarrow Tables: articles, facts, directives, entities."""
         from .tables import PageMeta, page_rows, to_table  # pyarrow only when asked for

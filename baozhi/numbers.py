@@ -28,9 +28,11 @@ MULT_RE = alternation(MULTIPLIERS)
 UNIT_RE = alternation(BASE_UNITS + list(PERCENT_UNITS))
 _RANGE_SEP = r"(?:至|到|-|—|–|~|～)"
 
+# A quantity never starts inside a number: without the look-behind, a run of n digits is re-scanned from
+# each of its n positions (quadratic time on a long digit run).
 QUANTITY = re.compile(
     rf"(?P<each>每(?:公斤|千克|斤|吨|平方米|平方呎|立方米|人|股|户|头|亩|桶))?(?:人民币)?(?P<before>{alternation(APPROX_BEFORE)})?"
-    rf"(?P<low>{NUM})(?:(?P<mult1>{MULT_RE})?(?P<unit1>{UNIT_RE})?{_RANGE_SEP}(?P<high>{NUM}))?"
+    rf"(?<![\d.])(?P<low>{NUM})(?:(?P<mult1>{MULT_RE})?(?P<unit1>{UNIT_RE})?{_RANGE_SEP}(?P<high>{NUM}))?"
     rf"(?P<after0>多|余)?(?P<mult>{MULT_RE})?(?P<after1>多|余)?(?P<unit>{UNIT_RE})(?P<per>/(?:吨|公斤|千克|斤|平方米|平方呎|立方米|人|户|股|头|亩|桶|盎司|千瓦时|辆|箱|件|年|月|天))?(?:人民币| ?新台币)?(?P<after>{alternation(APPROX_AFTER)})?"
     rf"|(?P<cnbefore>{alternation(APPROX_BEFORE)})?(?P<cn>[一二两三四五六七八九十])成(?P<cnafter>多|左右|以上)?"
 )

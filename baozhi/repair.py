@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 
-from .lexicon import BASE_UNITS, MULTIPLIERS, PERCENT_UNITS
+from .lexicon import BASE_UNITS, CLAUSE_END, CLOSING, ELLIPSIS, MULTIPLIERS, PERCENT_UNITS
 from .model import Repair, TextView
 
-TERMINAL = "。！？!?；;…”’」』）)】"
+TERMINAL = CLAUSE_END + ELLIPSIS + CLOSING
 CLAUSE_PUNCT = "，。；！？、"
 _UNIT_ALT = "|".join(
     sorted({m + u for m in list(MULTIPLIERS) + [""] for u in BASE_UNITS} | set(PERCENT_UNITS), key=len, reverse=True)

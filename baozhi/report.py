@@ -39,6 +39,7 @@ from .evaluate import (
     gold_items,
 )
 from .files import write_atomic
+from .lexicon import CLAUSE_END
 
 
 class ReportError(Exception):
@@ -590,8 +591,8 @@ def _f(x: float) -> str:
 def _window(text: str, spans: list[dict]) -> tuple[int, int]:
     """The sentence around the fact's core spans, at most ~80 characters either side."""
     lo, hi = min(s["start"] for s in spans), max(s["end"] for s in spans)
-    start = max(text.rfind(c, 0, lo) for c in "。！？；\n") + 1
-    ends = [i for i in (text.find(c, hi) for c in "。！？；\n") if i >= 0]
+    start = max(text.rfind(c, 0, lo) for c in CLAUSE_END + "\n") + 1
+    ends = [i for i in (text.find(c, hi) for c in CLAUSE_END + "\n") if i >= 0]
     end = min(ends) + 1 if ends else len(text)
     return max(start, lo - 80), min(end, hi + 80)
 

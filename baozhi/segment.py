@@ -18,9 +18,11 @@ from .lexicon import (
     BRIEF_HEADINGS,
     CAPTION_PREFIXES,
     CHINESE_DIGITS,
+    CLAUSE_END,
     CONTACT_WORDS,
     CREDIT_ROLES,
     DAODU_HEADINGS,
+    ELLIPSIS,
     alternation,
 )
 from .model import Article, Continuation, Furniture, PageInfo, TextView
@@ -51,8 +53,8 @@ _SUBTITLE = re.compile(r"^(?:——|—|--|－－)")
 _CAPTION = re.compile(rf"^(?:{alternation(CAPTION_PREFIXES)})|^[（(]?(?:资料图片|图片来源[^）)]*|新华社发)[）)]?$|摄$")
 _BRACKET_HEAD = re.compile(r"^【[^】]{2,60}】(?=\s*\S)")
 _QA = re.compile(r"^(?:记者|问|答|主持人)[：:]")
-_SENTENCE_PUNCT = re.compile(r"[。！？；!?;]")
-_TERMINAL = "。！？!?；;…"
+_SENTENCE_PUNCT = re.compile(f"[{CLAUSE_END}]")
+_TERMINAL = CLAUSE_END + ELLIPSIS
 
 
 @dataclass

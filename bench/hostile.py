@@ -4,7 +4,8 @@ Each input repeats one pattern (numerals, decimals, units, list separators, enum
 unclosed brackets …) to 10k and to 100k characters; the 100k time must be at most 12× the 10k
 time. A 2 MB page on a single line must finish in 60 s, and a 5 MB ordinary page must stay under
 1 GB peak RSS. Every measurement runs in a fresh process that loads the extractor and warms it up
-on a small page first, so the figures are extraction only (no imports, no model load).
+on a small page first, so the figures are extraction only (no imports, no model load); inputs up
+to 200k characters are timed three times and the best run counts.
 Usage: python bench/hostile.py [--extractor rules|default] [--check] [--only NAME ...]
 """
 
@@ -49,9 +50,11 @@ extractor = Extractor.from_options(Config(extractor=sys.argv[1] if sys.argv[1] !
 source = Source("bench", "0" * 64, "utf-8", "bench")
 extractor.extract_text("上半年，全省营业收入100亿元，同比增长5.5%。\n", source)
 text = sys.stdin.read()
-start = time.perf_counter()
-page = extractor.extract_text(text, source)
-seconds = time.perf_counter() - start
+seconds = float("inf")
+for _ in range(3 if len(text) <= 200_000 else 1):  # the best of three: short runs are noisy
+    start = time.perf_counter()
+    page = extractor.extract_text(text, source)
+    seconds = min(seconds, time.perf_counter() - start)
 print(json.dumps({"seconds": seconds, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "facts": sum(len(a.facts) for a in page.articles)}))
 """

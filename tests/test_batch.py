@@ -338,3 +338,16 @@ def test_a_part_altered_with_the_same_row_count_is_redone_on_resume(tmp_path, ca
     assert "facts/part-00001.parquet was altered" in capsys.readouterr().err
     assert main(args + ["--resume"]) == 0
     assert (facts / "part-00001.parquet").read_bytes() == (clean / "facts" / "part-00001.parquet").read_bytes()
+
+
+def test_a_page_with_a_nul_and_a_stray_byte_is_not_lost(tmp_path):
+    archive = make_archive(tmp_path / "in", 4)
+    page = sorted(archive.rglob("*.txt"))[0]
+    data = page.read_bytes()
+    cut = data.index("。".encode()) + 3  # between characters: after 。, before the newline
+    page.write_bytes(data[:cut] + b"\0" + data[cut:cut + 1] + b"\xff" + data[cut + 1:])
+    out = tmp_path / "out"
+    assert run_batch([str(archive)], out, pattern=PATTERN, quiet=True, config=RULES).failed == 0
+    docs = [json.loads(x) for x in (out / "documents.jsonl").read_text().splitlines()]
+    assert [d["source"]["decode_errors"] for d in docs] == [1, 0, 0, 0]
+    assert len(tables(out)["facts"]) == 8

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ..lexicon import CUE_VERBS, DIRECTIVE_CUES
+from ..lexicon import CUE_VERBS, DIRECTIVE_CUES, SENTENCE_END
 from ..model import Action, Directive, Span, TextView
 from ..numbers import chinese_to_int
 from .words import first_word, tag
@@ -107,7 +107,7 @@ class DirectiveExtractor:
 
     @staticmethod
     def _sentence_starts(para: str, first: int) -> list[int]:
-        return [first] + [m.end() for m in re.finditer(r"[。！？]", para) if m.end() < len(para) and m.end() > first]
+        return [first] + [m.end() for m in re.finditer(f"[{SENTENCE_END}]", para) if m.end() < len(para) and m.end() > first]
 
     @staticmethod
     def _trim(para: str, end: int) -> int:
@@ -136,7 +136,7 @@ class DirectiveExtractor:
         verb = cue.group("verb")
         # the clause asking for action: right after the cue, or the first 要/必须 within two sentences
         window = para[after:]
-        sentences = re.split(r"(?<=[。！？])", window)[:2]
+        sentences = re.split(f"(?<=[{SENTENCE_END}])", window)[:2]
         probe = "".join(sentences)
         modal = re.search(rf"(?:^|[，。；])(?P<who>[\u4e00-\u9fff]{{0,4}}?)(?P<m>{_MODAL_ALT})", probe)
         addressee = None

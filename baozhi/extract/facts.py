@@ -21,10 +21,12 @@ from ..lexicon import (
     MARKET_SCOPES,
     PRIOR_WORDS,
     RATE_WORDS,
+    SENTENCE_END,
     SHARE_WORDS,
     TARGET_WORDS,
     UP_WORDS,
     alternation,
+    direction_sign,
 )
 from ..model import Change, Fact, Span, TextView, Value
 from ..numbers import QUANTITY, normalize_period, parse_quantity
@@ -41,7 +43,7 @@ BASIS = re.compile(r"同比|环比|按年|按月|按季"
                    r"|前一交易日|上一交易日|上周|前一日|上日|上一周"
                    r"|第?[一二三四]季度(?:末)?|\d{1,2}(?:[—\-–]\d{1,2})?月份?(?:末|底)?|\d{4}年(?:末|底)?|上半年"
                    r"|前三季度|同期)(?:相比)?")
-_DIRECTION_ALT = "|".join(sorted(UP_WORDS + DOWN_WORDS, key=len, reverse=True))
+_DIRECTION_ALT = alternation(UP_WORDS + DOWN_WORDS)
 CHANGE = re.compile(rf"(?P<dir>{_DIRECTION_ALT})(?:了)?(?P<q>" + QUANTITY.pattern + ")")
 FLAT = re.compile("(?<!保)(?:" + "|".join(FLAT_WORDS) + ")")  # not 保持平稳
 SCOPE = re.compile(
@@ -146,7 +148,7 @@ def _clauses(text: str, offset: int) -> list[Clause]:
 
 def _sentences(text: str) -> list[tuple[int, int]]:
     out, start = [], 0
-    for m in re.finditer(r"[。！？!?]", text):
+    for m in re.finditer(f"[{SENTENCE_END}]", text):
         out.append((start, m.end()))
         start = m.end()
     if start < len(text):
@@ -459,12 +461,7 @@ class FactExtractor:
                                                  and st.last_fact.change is not None and st.last_fact.change.unit == "百分点"):
             unit = "百分点"
         if is_change:
-            sign = Decimal(1)
-            if direction in DOWN_WORDS:
-                sign = Decimal(-1)
-            metric_word = metric_span.text if not inherited else ""
-            if any(w in metric_word for w in ("降幅", "跌幅")) and direction in ("收窄", "扩大", "缩小"):
-                sign = -sign
+            sign = direction_sign(direction, metric_span.text if not inherited else "")
             of = "level"
             if unit == "百分点" and (rate_word or inherited and not is_share):
                 of = "rate"
@@ -506,7 +503,7 @@ class FactExtractor:
         if not dm or len(values) != len(quantities) or any(f.change is not None for f in values):
             return False
         direction = re.match(rf"分别({_DIRECTION_ALT})", text[idx:]).group(1)
-        sign = Decimal(-1) if direction in DOWN_WORDS else Decimal(1)
+        sign = direction_sign(direction)
         basis_m = BASIS.search(text, 0, idx)
         basis = self.span(cl.start + basis_m.start(), cl.start + basis_m.end()) if basis_m else st.basis
         for i, (fact, q) in enumerate(zip(values, quantities, strict=True)):
@@ -514,7 +511,7 @@ class FactExtractor:
             own = re.search(rf"({_DIRECTION_ALT})了?$", text[max(idx, q.start() - 4):q.start()]) if i else None
             if own:  # `增长5.6%和下降3.1%`: an item with its own direction
                 start = q.start() - len(own.group(0))
-                sign = Decimal(-1) if own.group(1) in DOWN_WORDS else Decimal(1)
+                sign = direction_sign(own.group(1))
             quantity = parse_quantity(q)
             fact.change = Change(self.span(cl.start + start, cl.start + q.end()), sign * quantity.number,
                                  quantity.unit, "level")
@@ -610,7 +607,7 @@ class FactExtractor:
             if direction:
                 if i == 0:
                     q_start = idx + dm.start(1)
-                sign = Decimal(-1) if direction in DOWN_WORDS else Decimal(1)
+                sign = direction_sign(direction)
                 change = Change(self.span(cl.start + q_start, cl.start + q.end()), sign * quantity.number,
                                 quantity.unit, "level")
                 fact = Fact(metric_span, metric_name, None, change, basis, period, scopes[i] or st.scope, evidence)

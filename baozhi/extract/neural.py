@@ -22,20 +22,30 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..lexicon import DOWN_WORDS, FLAT_WORDS, RATE_WORDS, SHARE_WORDS, UP_WORDS
+from ..layers import ENTITY_LABELS
+from ..lexicon import (
+    CLAUSE_END,
+    CLOSING,
+    COMPARATIVE_DOWN,
+    COMPARATIVE_UP,
+    DOWN_WORDS,
+    FLAT_WORDS,
+    RATE_WORDS,
+    SHARE_WORDS,
+    UP_WORDS,
+    alternation,
+    direction_sign,
+)
 from ..model import Action, Change, Directive, Entity, Fact, Span, TextView, Value
 from ..numbers import QUANTITY, parse_quantity
 from .directives import CUE, ENUM, cue_fields
 
 # 高/低 (比上月末低0.3个百分点) only ever reach here inside a span the model marked as a change.
-_UP = [*UP_WORDS, "高"]
-_DOWN = [*DOWN_WORDS, "低"]
-_DIRECTION = re.compile("|".join(sorted(_UP + _DOWN + FLAT_WORDS, key=len, reverse=True)))
+_DIRECTION = re.compile(alternation(UP_WORDS + DOWN_WORDS + FLAT_WORDS + COMPARATIVE_UP + COMPARATIVE_DOWN))
 _DIRECTION_BEFORE = re.compile(f"({_DIRECTION.pattern})了?$")
-_BOUNDARY = re.compile(r"[。！？；\n]")
-_SENTENCE = re.compile(r"[^。！？；]*(?:[。！？；”’）)]+|$)")
+_BOUNDARY = re.compile(f"[{CLAUSE_END}\n]")
+_SENTENCE = re.compile(f"[^{CLAUSE_END}]*(?:[{CLAUSE_END}{CLOSING}]+|$)")
 _NEEDS_MODEL = re.compile(r"[0-9%]|[一二三四五六七八九十两百千万亿]+(?:个|倍|成|亿|万|百分点)|持平")
-_ENTITY_LABELS = ("PER", "LOC", "ORG")
 MAX_TOKENS = 130  # a window's 126 characters and the special tokens
 TRIAGE = ("sentence", "paragraph", "none")  # what the model skips: sentences, paragraphs, nothing
 
@@ -50,19 +60,37 @@ class RuleHints:
     change_of: dict[tuple[int, int], str] = field(default_factory=dict)
 
     @classmethod
-    def from_json(cls, flat: dict, view: TextView) -> RuleHints:
-        """`flat`: facts, directives and entities as `baozhi extract` writes them (original offsets)."""
-        from ..layers import drop_overlaps, layer_spans
+    def from_rules(cls, facts: list, directives: list, entities: list, view: TextView) -> RuleHints:
+        """The rule extractors' typed output on a page (original offsets), read directly."""
+        from ..layers import drop_overlaps, typed_spans
 
-        spans, relations = layer_spans(flat, view)
-        spans = drop_overlaps(spans)
+        spans, relations = typed_spans(facts, directives, entities, view)
 
-        def key(span: dict) -> tuple[int, int]:
-            return view.from_original(span["start"]), view.from_original(span["end"])
+        def key(span) -> tuple[int, int]:
+            return view.from_original(span.start), view.from_original(span.end)
 
-        names = {key(f["metric"]): f["metric_name"] for f in flat["facts"] if f.get("metric")}
-        change_of = {key(f["change"]): f["change"]["of"] for f in flat["facts"] if f.get("change")}
-        return cls(spans, set(relations), names, change_of)
+        names = {key(f.metric): f.metric_name for f in facts if f.metric}
+        change_of = {key(f.change.span): f.change.of for f in facts if f.change}
+        return cls(drop_overlaps(spans), set(relations), names, change_of)
+
+    def shifted(self, offset: int) -> RuleHints:
+        """The same hints `offset` characters further on (texts joined into one)."""
+        def move(span: tuple) -> tuple:
+            return (span[0] + offset, span[1] + offset, *span[2:])
+
+        return RuleHints([move(s) for s in self.spans], {(move(a), move(b)) for a, b in self.relations},
+                         {move(k): v for k, v in self.metric_names.items()},
+                         {move(k): v for k, v in self.change_of.items()})
+
+    @classmethod
+    def joined(cls, parts: list[RuleHints]) -> RuleHints:
+        out = cls()
+        for part in parts:
+            out.spans += part.spans
+            out.relations |= part.relations
+            out.metric_names.update(part.metric_names)
+            out.change_of.update(part.change_of)
+        return out
 
     def tag_ids(self, layers: dict[str, list[str]], length: int) -> np.ndarray:
         """(layers, length): the BIO tag id of the rules' span at each view position (0: O)."""
@@ -158,8 +186,8 @@ class NeuralExtractor:
             return self.tag_all(text, paragraphs, hints)
         found = np.zeros(len(text) + 1, dtype=bool)
         for s, e, label in hints.spans:
-            found[s:e] |= label not in _ENTITY_LABELS
-        names = sorted(sp for sp in hints.spans if sp[2] in _ENTITY_LABELS)
+            found[s:e] |= label not in ENTITY_LABELS
+        names = sorted(sp for sp in hints.spans if sp[2] in ENTITY_LABELS)
         name_starts = [sp[0] for sp in names]
         parts = [triage_parts(text, *p, found, whole=self.triage == "paragraph") for p in paragraphs]
         send = [part for p in parts for part in p]
@@ -317,7 +345,7 @@ class NeuralExtractor:
                 assembler = _Assembler(view, found, self.threshold, facts, hints)
                 facts += assembler.facts()
                 directives += assembler.directives()
-                entities += [Entity(view.span(s, e), label) for s, e, label in found.spans if label in _ENTITY_LABELS]
+                entities += [Entity(view.span(s, e), label) for s, e, label in found.spans if label in ENTITY_LABELS]
             out.append((facts, directives, entities))
         return out
 
@@ -494,10 +522,8 @@ class _Assembler:
             start = lead.start() if lead else m.start()
             word = lead.group(1) if lead else (word if span[0] < m.start() else None)
             span = (start, m.end(), span[2])
-        sign = last_sign if word is None else (Decimal(-1) if word in _DOWN else Decimal(1))
         metric_text = self.text(metric)
-        if any(w in metric_text for w in ("降幅", "跌幅")) and word in ("收窄", "扩大", "缩小"):
-            sign = -sign
+        sign = last_sign if word is None else direction_sign(word, metric_text)
         of = "level"
         if unit == "百分点":
             share = value is not None and value.unit == "%" or any(w in metric_text for w in SHARE_WORDS) \

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..evaluate import evaluate
 from ..gold import GoldError, discover, load_gold, read_gold_page
+from ..layers import LABEL_LAYER
 from ..model import page_to_json
 
 
@@ -92,5 +93,4 @@ def write_card(model_dir: str | Path, info: dict, data: list[str]) -> str:
     return text
 
 
-COUNT_COLUMNS = ["windows", "METRIC", "VALUE", "CHANGE", "PERIOD", "SCOPE", "BASIS", "DIRECTIVE", "CUE", "CORE", "VERB",
-           "OBJECT", "PER", "LOC", "ORG", "relations"]
+COUNT_COLUMNS = ["windows", *LABEL_LAYER, "relations"]

@@ -17,7 +17,7 @@ from datasets import Dataset, DatasetDict
 
 from ..gold import discover, load_gold, read_gold_page
 from ..ingest import looks_traditional, normalize_view
-from ..layers import LABEL_LAYER, LAYERS, drop_overlaps, layer_spans, windows
+from ..layers import LABEL_LAYER, LAYERS, drop_overlaps, layer_spans, typed_spans, windows
 from ..model import TextView
 from ..repair import repair
 
@@ -77,10 +77,10 @@ def flatten_articles(page_json: dict) -> dict:
 
 def rule_hints(text: str, view: TextView, rules) -> tuple[list, list]:
     """The rule extractor's spans and relations on a page (view offsets): what the model sees as hints."""
-    from ..model import Source, page_to_json
+    from ..model import Source
 
-    page = page_to_json(rules.extract_text(text, Source("hints", "", "utf-8", "hints")))
-    return layer_spans(flatten_articles(page), view)
+    page = rules.extract_text(text, Source("hints", "", "utf-8", "hints"))
+    return typed_spans(page.facts, page.directives, page.entities, view)
 
 
 def gold_examples(paths: Iterable[str | Path], repo: str | Path | None = None, source: str = "gold",

@@ -7,13 +7,14 @@ from pathlib import Path
 from seqeval.metrics import classification_report
 from seqeval.scheme import IOB2
 
+from ..layers import ENTITY_LABELS
 from .texts import ner_corpus
 
 
 def _tags(length: int, spans) -> list[str]:
     tags = ["O"] * length
     for start, end, label in spans:
-        if label not in ("PER", "LOC", "ORG"):
+        if label not in ENTITY_LABELS:
             continue
         tags[start] = f"B-{label}"
         for i in range(start + 1, end):
@@ -21,24 +22,11 @@ def _tags(length: int, spans) -> list[str]:
     return tags
 
 
-def _shifted(item, offset: int):
-    """A page-JSON item with every span moved by `offset` characters."""
-    if isinstance(item, list):
-        return [_shifted(x, offset) for x in item]
-    if not isinstance(item, dict):
-        return item
-    out = {k: _shifted(v, offset) for k, v in item.items()}
-    if isinstance(item.get("start"), int) and isinstance(item.get("end"), int):
-        out["start"], out["end"] = item["start"] + offset, item["end"] + offset
-    return out
-
-
 def model_entities(model: str | Path, texts: list[str]) -> list[list[tuple[int, int, str]]]:
     """The model on every sentence (no triage), with the rules' output as hints when it reads them."""
     from ..extract.neural import NeuralExtractor, RuleHints
     from ..extractor import Extractor
-    from ..model import Source, TextView, page_to_json
-    from .data import flatten_articles
+    from ..model import Source, TextView
 
     extractor = NeuralExtractor(model, batch_size=64, triage="none")
     joined = "\n".join(texts)  # one line per sentence: windows never cross sentences
@@ -49,15 +37,15 @@ def model_entities(model: str | Path, texts: list[str]) -> list[list[tuple[int, 
     hints = None
     if extractor.config.use_hints:
         rules = Extractor(extractor="rules")
-        flat: dict = {"facts": [], "directives": [], "entities": []}
+        parts = []
         for (start, _), text in zip(ranges, texts, strict=True):
-            page = flatten_articles(page_to_json(rules.extract_text(text, Source("<ner>", "", "utf-8", "ner"))))
-            for key in flat:
-                flat[key] += _shifted(page[key], start)
-        hints = RuleHints.from_json(flat, TextView(joined, joined, list(range(len(joined)))))
+            page = rules.extract_text(text, Source("<ner>", "", "utf-8", "ner"))
+            sentence = TextView(text, text, list(range(len(text))))
+            parts.append(RuleHints.from_rules(page.facts, page.directives, page.entities, sentence).shifted(start))
+        hints = RuleHints.joined(parts)
     out = []
     for (start, _), tagged in zip(ranges, extractor.tag(joined, ranges, hints), strict=True):
-        out.append([(s - start, e - start, label) for s, e, label in tagged.spans if label in ("PER", "LOC", "ORG")])
+        out.append([(s - start, e - start, label) for s, e, label in tagged.spans if label in ENTITY_LABELS])
     return out
 
 

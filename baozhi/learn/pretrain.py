@@ -22,6 +22,7 @@ from transformers import (
     set_seed,
 )
 
+from ..lexicon import SENTENCE_END
 from ..nn.tokenizer import build_vocab, encode_chars, save_vocab, unk_rate
 from .texts import pretraining_texts
 
@@ -44,7 +45,7 @@ class PretrainConfig:
 def chunks(text: str, max_chars: int) -> list[str]:
     """Pack sentences into chunks of at most `max_chars` (long sentences are cut)."""
     out, current = [], ""
-    for sentence in re.findall(r"[^。！？\n]*[。！？\n]?", text):
+    for sentence in re.findall(f"[^{SENTENCE_END}\n]*[{SENTENCE_END}\n]?", text):
         sentence = sentence.strip()
         if not sentence:
             continue
