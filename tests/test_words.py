@@ -5,14 +5,15 @@ import time
 from hypothesis import given
 from hypothesis import strategies as st
 
-from baozhi.extract.words import MAX_RUN, bounded_pieces, cut
+from baozhi.extract.words import MAX_PIECE, MAX_RUN, bounded_pieces, cut
 
 
-@given(st.text(alphabet="亿一二三中国增长，。 1.%\n", max_size=1500))
+@given(st.text(alphabet="亿一二三中国增长，。 1.%\n", max_size=3000))
 def test_pieces_rebuild_the_text_and_bound_every_run(text):
     pieces = bounded_pieces(text)
     assert "".join(pieces) == text
     for piece in pieces:
+        assert len(piece) <= MAX_PIECE
         run = longest = 0
         for ch in piece:
             run = run + 1 if "\u4e00" <= ch <= "\u9fff" else 0
@@ -37,3 +38,12 @@ def test_cut_is_linear_on_a_run_of_one_character():
 
     small = min(seconds(10_000) for _ in range(3))
     assert seconds(100_000) < 30 * small + 0.5
+
+
+@given(st.lists(st.sampled_from(["全国规模以上工业增加值", "同比增长6.7%", "，", "。", "、", "（一）", "王建国说", " "]),
+                max_size=600))
+def test_cutting_a_long_line_changes_no_word(parts):
+    text = "".join(parts)
+    import jieba
+
+    assert cut(text) == jieba.lcut(text)

@@ -46,11 +46,24 @@ def is_place(word: str, suffix_only: bool = False) -> bool:
 # its dictionary cannot cut costs time quadratic in the run's length. No sentence is this long.
 MAX_RUN = 200
 _LONG_RUN = re.compile(f"[\u4e00-\u9fff]{{{MAX_RUN + 1},}}")
+# spaCy's tokenizer re-slices the rest of its text at every word (quadratic on a long line), so lines are
+# tokenized in pieces of at most MAX_PIECE characters, cut after punctuation that jieba itself cuts at.
+MAX_PIECE = 1000
+_CUT_AFTER = set("。！？!?；;，,、：:）)】」』”’")
 
 
-def bounded_pieces(text: str) -> list[str]:
-    """`text` in pieces whose runs of Chinese characters are at most MAX_RUN long: `[text]` for any
-    real sentence, a cut every MAX_RUN characters inside a longer run (hostile or garbled input)."""
+def _by_length(text: str) -> list[str]:
+    pieces, start = [], 0
+    while len(text) - start > MAX_PIECE:
+        cut_at = next((p for p in range(start + MAX_PIECE, start + MAX_PIECE // 2, -1)
+                       if text[p - 1] in _CUT_AFTER and not text[p].isspace()), start + MAX_PIECE)
+        pieces.append(text[start:cut_at])
+        start = cut_at
+    pieces.append(text[start:])
+    return pieces
+
+
+def _by_run(text: str) -> list[str]:
     if not _LONG_RUN.search(text):
         return [text]
     pieces, start = [], 0
@@ -60,6 +73,15 @@ def bounded_pieces(text: str) -> list[str]:
             start = cut_at
     pieces.append(text[start:])
     return pieces
+
+
+def bounded_pieces(text: str) -> list[str]:
+    """`text` in pieces of at most MAX_PIECE characters, each with runs of Chinese characters at most
+    MAX_RUN long. Real text is cut only after punctuation, where jieba's words end anyway, so the
+    words are the same; only hostile or garbled input (a run with no punctuation) is cut mid-run."""
+    if len(text) <= MAX_PIECE and not _LONG_RUN.search(text):
+        return [text]
+    return [run for piece in _by_length(text) for run in _by_run(piece)]
 
 
 def cut(text: str) -> list[str]:
