@@ -116,7 +116,7 @@ def _decode_line(line: bytes) -> tuple[str, str, int]:
         text = line.decode(codec, errors="replace")
         errors = _replaced(text, line)
         rare = sum(1 for ch in text if ("\u4e00" <= ch <= "\u9fff" and ch not in common) or _non_text(ch))
-        score = 3 * errors + rare
+        score = 2 * errors + rare  # ties go to the codec tried first (UTF-8)
         if best is None or score < best[0]:
             best = (score, text, codec, errors)
     return best[1], best[2], best[3]
