@@ -527,7 +527,7 @@ def _plan_path(out: Path) -> Path:
 
 
 def _marker(out: Path, index: int) -> Path:
-    return out / WORK / "done" / f"part-{index:05d}.json"
+    return out / WORK / "done" / f"{part_name(index)}.json"
 
 
 def chunk_problem(out: Path, marker: Path) -> str | None:

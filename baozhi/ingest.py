@@ -204,8 +204,6 @@ def _decode(data: bytes, name: str) -> Decoded:
             decoded = _charset_normalizer(data)
             if decoded is None:
                 raise IngestError(f"{name}: not text in UTF-8, GB18030 or Big5 (binary or undecodable bytes)")
-    elif _looks_binary(decoded.text):
-        raise IngestError(f"{name}: not text (mostly control or private-use characters)")
     return Decoded(decoded.text, decoded.encoding, decoded.reason + note, decoded.errors,
                    repaired=decoded.repaired or bool(nuls))
 
