@@ -65,12 +65,18 @@ def _assemble(text: str, spans: dict[str, list[str]], pairs: list[tuple[str, str
 
 
 def _rule_hints(text: str) -> RuleHints:
+    """The rules' typed output read directly; its spans are those of the same page's JSON document."""
     from baozhi.extractor import Extractor
+    from baozhi.layers import drop_overlaps, layer_spans
     from baozhi.learn.data import flatten_articles, page_view
     from baozhi.model import Source, page_to_json
 
-    page = page_to_json(Extractor(extractor="rules").extract_text(text, Source("t", "", "utf-8", "test")))
-    return RuleHints.from_json(flatten_articles(page), page_view(text))
+    page = Extractor(extractor="rules").extract_text(text, Source("t", "", "utf-8", "test"))
+    view = page_view(text)
+    hints = RuleHints.from_rules(page.facts, page.directives, page.entities, view)
+    spans, relations = layer_spans(flatten_articles(page_to_json(page)), view)
+    assert hints.spans == drop_overlaps(spans) and hints.relations == set(relations)
+    return hints
 
 
 def test_rule_hints_become_one_tag_per_layer_and_name_the_metric():

@@ -121,10 +121,13 @@ def test_saved_model_runs_in_the_pipeline(tiny_model):
 
 
 def test_ner_evaluation_gives_the_model_rule_hints_per_sentence(tiny_model):
-    from baozhi.learn.ner_eval import _shifted, model_entities
+    from baozhi.extract.neural import RuleHints
+    from baozhi.learn.ner_eval import model_entities
 
-    assert _shifted({"start": 1, "end": 3, "core": {"start": 0, "end": 2}, "n": 7}, 5) == \
-        {"start": 6, "end": 8, "core": {"start": 5, "end": 7}, "n": 7}
+    sentence = RuleHints([(1, 3, "VALUE"), (0, 1, "METRIC")], {((1, 3, "VALUE"), (0, 1, "METRIC"))}, {(0, 1): "收"}, {})
+    moved = RuleHints.joined([sentence, sentence.shifted(5)])  # the second sentence starts at 5
+    assert moved.spans == [(1, 3, "VALUE"), (0, 1, "METRIC"), (6, 8, "VALUE"), (5, 6, "METRIC")]
+    assert ((6, 8, "VALUE"), (5, 6, "METRIC")) in moved.relations and moved.metric_names == {(0, 1): "收", (5, 6): "收"}
     out, _ = tiny_model
     texts = ["国家统计局局长康义在北京表示，经济运行总体平稳。", "上海市1—9月软件业务收入增长13.6%。"]
     spans = model_entities(out, texts)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from ..lexicon import CLAUSE_END, CLOSING
+
 _PLACE_SUFFIX = re.compile(r"(?:省|市|县|区|州|盟|旗|镇|乡|村|地区|自治区|特别行政区)$")
 _REGIONS = {"东部", "中部", "西部", "东北", "华东", "华南", "华北", "华中", "西南", "西北", "东北地区", "东部地区",
             "中部地区", "西部地区", "长三角", "珠三角", "京津冀", "粤港澳大湾区", "成渝"}
@@ -49,7 +51,7 @@ _LONG_RUN = re.compile(f"[\u4e00-\u9fff]{{{MAX_RUN + 1},}}")
 # spaCy's tokenizer re-slices the rest of its text at every word (quadratic on a long line), so lines are
 # tokenized in pieces of at most MAX_PIECE characters, cut after punctuation that jieba itself cuts at.
 MAX_PIECE = 1000
-_CUT_AFTER = set("。！？!?；;，,、：:）)】」』”’")
+_CUT_AFTER = set(CLAUSE_END + CLOSING + "，,、：:")
 
 
 def _by_length(text: str) -> list[str]:
