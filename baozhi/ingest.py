@@ -107,27 +107,73 @@ def _replaced(text: str, data: bytes) -> int:
     return text.count("\ufffd") - data.count("\ufffd".encode())
 
 
-def _decode_line(line: bytes) -> tuple[str, str, int]:
-    """One line in the codec that reads it with the fewest invalid bytes and rare characters: the
-    mojibake of reading one codec's bytes as another lands on rare characters or fails."""
+LINE_CODECS = ("utf-8", "gb18030", "big5")
+# Multibyte decoders skip a bad lead byte together with the byte after it, which may be a digit or a
+# newline; this handler replaces one byte and reads on from the next.
+_ONE_BYTE = "baozhi-replace-one-byte"
+codecs.register_error(_ONE_BYTE, lambda exc: ("\ufffd", exc.start + 1))
+# Costs for choosing each line's codec: a replaced byte costs 3 and a rare character 1; changing codec
+# between lines costs SWITCH, and a first line read other than as UTF-8 costs START. A short damaged
+# line can read as GB18030 mojibake no rarer than one U+FFFD; these priors keep it in its neighbours'
+# codec (or UTF-8 on a one-line page), while a real change of encoding saves far more than SWITCH.
+SWITCH = 4
+START = {"utf-8": 0, "gb18030": 2, "big5": 2}
+
+
+def _rare(ch: str, common: frozenset[str]) -> bool:
+    """Rare on a Chinese page: uncommon Han characters, non-text, and the combining marks, Greek,
+    Cyrillic, Hebrew and Arabic that GB18030 or Big5 bytes spell when read as UTF-8 (U+FFFD is
+    counted as a replaced byte instead)."""
+    return (("\u4e00" <= ch <= "\u9fff" and ch not in common) or "\u0300" <= ch <= "\u07ff"
+            or (_non_text(ch) and ch != "\ufffd"))
+
+
+def _line_readings(line: bytes) -> dict[str, tuple[int, str, int]]:
+    """Each codec's reading of one line: (cost, text, replaced bytes). The mojibake of reading one
+    codec's bytes as another lands on rare characters or fails."""
     common = _common_chars()
-    best = None
-    for codec in ("utf-8", "gb18030", "big5"):
-        text = line.decode(codec, errors="replace")
+    readings = {}
+    for codec in LINE_CODECS:
+        text = line.decode(codec, errors=_ONE_BYTE)
         errors = _replaced(text, line)
-        rare = sum(1 for ch in text if ("\u4e00" <= ch <= "\u9fff" and ch not in common) or _non_text(ch))
-        score = 2 * errors + rare  # ties go to the codec tried first (UTF-8)
-        if best is None or score < best[0]:
-            best = (score, text, codec, errors)
-    return best[1], best[2], best[3]
+        rare = sum(1 for ch in text if _rare(ch, common))
+        readings[codec] = (3 * errors + rare, text, errors)
+    return readings
+
+
+def _line_readings_path(lines: list[bytes]) -> list[tuple[str, str, int]]:
+    """Each line's (codec, text, replaced bytes) on the cheapest path: Viterbi over LINE_CODECS with
+    the SWITCH and START costs; blank lines carry no evidence and keep the current codec. Ties go
+    to the codec listed first (UTF-8)."""
+    readings = [_line_readings(line) for line in lines]
+    cost = dict(START)
+    back: list[dict[str, str]] = []
+    for line, reading in zip(lines, readings, strict=True):
+        if not line.strip():
+            back.append({c: c for c in LINE_CODECS})
+            continue
+        step, new = {}, {}
+        for codec in LINE_CODECS:
+            prev = min(LINE_CODECS, key=lambda p: cost[p] + (SWITCH if p != codec else 0))
+            step[codec] = prev
+            new[codec] = cost[prev] + (SWITCH if prev != codec else 0) + reading[codec][0]
+        back.append(step)
+        cost = new
+    codec = min(LINE_CODECS, key=cost.__getitem__)
+    path = []
+    for step in reversed(back):
+        path.append(codec)
+        codec = step[codec]
+    path.reverse()
+    return [(c, reading[c][1], reading[c][2]) for c, reading in zip(path, readings, strict=True)]
 
 
 def _by_line(data: bytes) -> Decoded:
     """Each line in its own codec: archives concatenate files of different encodings, and one
     damaged line must not take the whole page with it."""
+    lines = data.splitlines(keepends=True)
     parts, used, errors = [], Counter(), 0
-    for line in data.splitlines(keepends=True):
-        text, codec, bad = _decode_line(line)
+    for line, (codec, text, bad) in zip(lines, _line_readings_path(lines), strict=True):
         parts.append(text)
         errors += bad
         if line.strip():
@@ -163,9 +209,16 @@ def _strict(data: bytes) -> Decoded | None:
         gb, big5 = candidates
         # Big5 bytes usually also decode as GB18030, into rare characters.
         if _common_ratio(big5.text) > _common_ratio(gb.text) + 0.2:
-            return Decoded(big5.text, "big5", "strict big5 (gb18030 decoded to rare characters)")
-        return gb
-    return candidates[0] if candidates else None
+            candidates = [Decoded(big5.text, "big5", "strict big5 (gb18030 decoded to rare characters)")]
+    if not candidates:
+        return None
+    # UTF-8 with one damaged byte can still be valid GB18030 throughout: mojibake that costs more
+    # than the UTF-8 reading with its replacements goes to the line-by-line decoder instead.
+    readings = _line_readings(data)
+    chosen = candidates[0]
+    if readings["utf-8"][0] < readings[chosen.encoding][0] + START[chosen.encoding]:
+        return None
+    return chosen
 
 
 def decode_bytes(data: bytes, name: str = "<bytes>") -> Decoded:
