@@ -4,6 +4,7 @@
     python train.py finetune --base-model models/base-zh-char --data annotations/ --out models/default
     python train.py data --data annotations/            # counts per label and split
     python train.py evaluate-ner --model models/default --corpus people_daily --split test
+    python train.py export-onnx --model models/default   # the ONNX files inference runs (finetune writes them)
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     n.add_argument("--split", default="test")
     n.add_argument("--limit", type=int)
     n.add_argument("--external")
+    x = sub.add_parser("export-onnx", help="write a model's encoder.onnx and relation.onnx (ONNX Runtime inference)")
+    x.add_argument("--model", default="models/default")
     args = parser.parse_args(argv)
     if args.command == "pretrain":
         config = PretrainConfig(**{k: getattr(args, k) for k in PretrainConfig.__dataclass_fields__})
@@ -98,6 +101,10 @@ def main(argv: list[str] | None = None) -> int:
         from baozhi.learn.ner_eval import evaluate_ner, markdown
 
         print(markdown(evaluate_ner(args.model, args.corpus, args.split, args.limit, args.external)))
+    elif args.command == "export-onnx":
+        from baozhi.nn.network import ExtractorModel, export_onnx
+
+        print(json.dumps([str(p) for p in export_onnx(ExtractorModel.load(args.model), args.model)]))
     elif args.command == "silver":
         print(json.dumps(write_silver(args.out, args.external, args.news_limit, args.labeller)))
     return 0

@@ -9,19 +9,36 @@ components. Components only read what earlier components left on the Doc.
 from __future__ import annotations
 
 import re
+import sys
 from typing import TYPE_CHECKING
-
-import spacy
-from spacy.language import Language
-from spacy.tokens import Doc
 
 from .extract.checks import check_article
 from .extract.directives import DirectiveExtractor
 from .extract.entities import EntityExtractor
 from .extract.facts import FactExtractor
-from .extract.words import bounded_pieces
+from .extract.words import bounded_pieces, load_dictionary
 from .model import Entity
 from .segment import furniture, page_info, segment, to_article
+
+
+def _import_spacy():
+    """spaCy's thinc imports torch when it is installed: 2 s of a rules run's start, for layers no
+    component here uses. Before torch is loaded, thinc is shown none (a model run loads torch
+    itself later, unaffected)."""
+    if "torch" in sys.modules:
+        import spacy
+    else:
+        sys.modules["torch"] = None  # `import torch` raises ImportError, which thinc expects
+        try:
+            import spacy
+        finally:
+            del sys.modules["torch"]
+    return spacy
+
+
+spacy = _import_spacy()
+from spacy.language import Language  # noqa: E402
+from spacy.tokens import Doc  # noqa: E402
 
 if TYPE_CHECKING:  # torch is imported only when a model runs
     from .extract.neural import RuleHints
@@ -105,10 +122,12 @@ class ModelComponent:
     output on the page as input features. Lines outside the body (titles, bylines, section
     headings, source lines) are layout, not sent to the model: their names come from the rules."""
 
-    def __init__(self, path: str, batch_size: int, quantize: bool, triage: str = "sentence"):
+    def __init__(self, path: str, batch_size: int, quantize: bool, triage: str = "sentence", backend: str = "auto",
+                 threads: int = 1):
         from .extract.neural import NeuralExtractor
 
-        self.extractor = NeuralExtractor(path, batch_size=batch_size, quantize=quantize, triage=triage)
+        self.extractor = NeuralExtractor(path, batch_size=batch_size, quantize=quantize, triage=triage,
+                                         backend=backend, threads=threads)
 
     def _rules(self, doc: Doc) -> tuple[RuleHints | None, list[list[Entity]]]:
         """The rules' output on the whole page: the model's hints, and per article the entities
@@ -147,10 +166,11 @@ class ModelComponent:
 
 
 @Language.factory("baozhi_model",
-                  default_config={"path": "models/default", "batch_size": 32, "quantize": False, "triage": "sentence"})
+                  default_config={"path": "models/default", "batch_size": 32, "quantize": False, "triage": "sentence",
+                                  "backend": "auto", "threads": 1})
 def make_model_component(nlp: Language, name: str, path: str, batch_size: int, quantize: bool,
-                         triage: str) -> ModelComponent:
-    return ModelComponent(path, batch_size, quantize, triage)
+                         triage: str, backend: str, threads: int) -> ModelComponent:
+    return ModelComponent(path, batch_size, quantize, triage, backend, threads)
 
 
 @Language.component("baozhi_checks")
@@ -197,22 +217,21 @@ def make_doc(nlp: Language, text: str) -> Doc:
 
 
 def make_nlp(segmenter: str = "jieba", pkuseg_model: str | None = None, model: str | None = None,
-             quantize: bool = False, triage: str = "sentence") -> Language:
+             quantize: bool = False, triage: str = "sentence", backend: str = "auto", threads: int = 1) -> Language:
     """jieba by default; pkuseg only with a model path (spacy-pkuseg has no offline default).
     With `model`, a fine-tuned model replaces the rule components for facts, directives, entities."""
     if segmenter == "pkuseg" and not pkuseg_model:
         raise ValueError("--segmenter pkuseg needs --pkuseg-model PATH (spacy-pkuseg downloads its default model)")
     if segmenter not in ("jieba", "pkuseg", "char"):
         raise ValueError(f"unknown segmenter {segmenter!r}")
-    import jieba
-
-    jieba.setLogLevel(60)
+    load_dictionary()  # jieba's, from baozhi's faster cache, before spaCy's tokenizer asks jieba for it
     config = {"nlp": {"tokenizer": {"@tokenizers": "spacy.zh.ChineseTokenizer", "segmenter": segmenter}}}
     nlp = spacy.blank("zh", config=config)
     nlp.max_length = 10**9  # no parser or NER: memory grows with tokens only
     if segmenter == "pkuseg":
         nlp.tokenizer.initialize(pkuseg_model=pkuseg_model)
     for name in MODEL_COMPONENTS if model else COMPONENTS:
-        config = {"path": str(model), "quantize": quantize, "triage": triage} if name == "baozhi_model" else {}
+        config = {"path": str(model), "quantize": quantize, "triage": triage, "backend": backend,
+                  "threads": threads} if name == "baozhi_model" else {}
         nlp.add_pipe(name, config=config)
     return nlp

@@ -62,6 +62,8 @@ class Config:
     model: str | None = None
     quantize: bool = False
     triage: str = "sentence"
+    backend: str = "auto"  # the model's runtime: ONNX when the model has its files, else torch
+    threads: int = 1  # encoder threads per worker process (workers × threads ≤ cores)
 
 
 def extractor_name(config: Config) -> str:

@@ -10,7 +10,6 @@ from collections import Counter
 from pathlib import Path
 
 from . import __version__
-from .evaluate import gold_items
 from .export import render
 from .files import PredictionError, write_atomic
 from .gold import GoldError, check_gold, discover, load_gold
@@ -74,6 +73,8 @@ def cmd_evaluate(args) -> int:
             return compare_command(args)
         except ReportError as exc:
             raise CliError(str(exc)) from exc
+    from .evaluate import gold_items  # seqeval imports scikit-learn: only `evaluate` pays for it
+
     items = gold_items(args.gold, args.pred, args)
     if not items:
         raise CliError("no gold pages selected")
@@ -159,11 +160,17 @@ def cmd_gold_agree(args) -> int:
 
 
 def cmd_batch(args) -> int:
+    import os
+
     from .batch import BatchError, Config, run_batch
+
+    if args.workers * args.threads > (os.cpu_count() or 1):
+        print(f"baozhi: warning: {args.workers} workers × {args.threads} threads oversubscribe {os.cpu_count()} cores "
+              "(each worker slows the others; keep workers × threads ≤ cores)", file=sys.stderr)
 
     config = Config(segmenter=args.segmenter, pkuseg_model=args.pkuseg_model, timeout=args.timeout,
                     max_memory=args.max_memory, extractor=args.extractor, model=args.model, quantize=args.quantize,
-                    triage=args.triage)
+                    triage=args.triage, backend=args.backend, threads=args.threads)
     try:
         summary = run_batch(args.inputs, args.out, workers=args.workers, engine=args.engine, scheduler=args.scheduler,
                             resume=args.resume, config=config, pattern=args.path_pattern, chunk_size=args.chunk_size,
@@ -218,6 +225,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--model", help="model directory to load instead of models/default (implies --extractor model)")
         p.add_argument("--quantize", action="store_true",
                        help="int8 dynamic quantisation of the model's encoder (faster; results depend on batching)")
+        p.add_argument("--backend", choices=["auto", "onnx", "torch"], default="auto",
+                       help="run the model in ONNX Runtime (auto: when the model has its ONNX files) or in torch")
+        p.add_argument("--threads", type=int, default=1,
+                       help="threads for the model's encoder (default 1; in batch, per worker: keep workers × threads ≤ cores)")
         p.add_argument("--triage", choices=["sentence", "paragraph", "none"], default="sentence",
                        help="what the model skips when it holds no number or cue (default: sentences; "
                             "none: the model reads everything)")

@@ -15,9 +15,6 @@ import sys
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from seqeval.metrics import classification_report
-from seqeval.scheme import IOB2
-
 from .extractor import Extractor
 from .files import load_predictions
 from .gold import GoldError, discover, load_gold, read_gold_page, read_news_item
@@ -288,6 +285,9 @@ class Report:
         pred = [seq for p in self.pages for seq in p.pred_tags]
         if not any(t != "O" for seq in gold + pred for t in seq):
             return {}
+        from seqeval.metrics import classification_report  # imports scikit-learn (1.5 s)
+        from seqeval.scheme import IOB2
+
         raw = classification_report(gold, pred, mode="strict", scheme=IOB2, output_dict=True, zero_division=0)
         # seqeval returns numpy scalars, which json cannot write (`baozhi evaluate --json`)
         return {label: {k: int(v) if k == "support" else float(v) for k, v in row.items()}

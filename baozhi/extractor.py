@@ -17,7 +17,7 @@ EXTRACTOR_NAME = "rules-1.0"
 # The options that choose and configure the extractor, with their defaults, read by
 # `Extractor.from_options` for the CLI, batch and evaluate (report and the model card do not use it yet).
 RUN_OPTIONS = {"segmenter": None, "pkuseg_model": None, "extractor": None, "model": None, "quantize": False,
-               "triage": "sentence"}
+               "triage": "sentence", "backend": "auto", "threads": 1}
 MISSING_MODEL_NAME = EXTRACTOR_NAME + " (default model missing)"
 
 
@@ -46,20 +46,25 @@ class Extractor:
     facts, directives and entities; `"rules"` runs the rule baseline. By default sentences without
     numbers or cues keep the rules' entities; `triage="paragraph"` sends paragraphs whole,
     `"none"` sends every paragraph. `quantize=True` runs the model's encoder in int8 (dynamic
-    quantisation: faster, but each batch's activation range sets the scale, so a window's tags
-    can depend on the windows batched with it)."""
+    quantisation in torch: faster, but each batch's activation range sets the scale, so a window's
+    tags can depend on the windows batched with it). `backend="auto"` runs the model in ONNX
+    Runtime when its directory has the exported files (neither torch nor transformers is imported
+    then), else in torch; `threads` is the encoder's thread count (keep workers × threads ≤ cores)."""
 
     def __init__(self, segmenter: str | None = None, pkuseg_model: str | None = None, extractor: str | None = None,
-                 model: str | Path | None = None, quantize: bool = False, triage: str = "sentence"):
+                 model: str | Path | None = None, quantize: bool = False, triage: str = "sentence",
+                 backend: str = "auto", threads: int = 1):
         # what a worker process needs to build the same extractor (`pipe(n_process=…)`)
         self.options = dict(zip(RUN_OPTIONS, (segmenter, pkuseg_model, extractor, str(model) if model else None,
-                                              quantize, triage), strict=True))
+                                              quantize, triage, backend, threads), strict=True))
         missing = extractor is None and not model and not (DEFAULT_MODEL / "config.json").exists()
         if missing:
             print(f"baozhi: warning: the default model is missing ({DEFAULT_MODEL}); running the rules",
                   file=sys.stderr)
         if extractor is None:
             extractor = "rules" if missing else "model"
+        if threads < 1:
+            raise ValueError(f"threads must be at least 1 (got {threads})")
         if extractor not in ("model", "rules"):
             raise ValueError(f"unknown extractor {extractor!r} (model or rules)")
         if extractor == "model":
@@ -73,7 +78,7 @@ class Extractor:
         # cost as much as the model itself); the rules need jieba's words.
         segmenter = segmenter or ("char" if model else "jieba")
         self.nlp = make_nlp(segmenter, pkuseg_model, model=str(model) if model else None, quantize=quantize,
-                            triage=triage)
+                            triage=triage, backend=backend, threads=threads)
 
     @classmethod
     def from_options(cls, options) -> Extractor:
@@ -123,10 +128,7 @@ _WORKER: Extractor | None = None
 
 def _init_worker(options: dict) -> None:
     global _WORKER
-    import torch
-
-    torch.set_num_threads(1)  # workers × threads ≤ cores
-    _WORKER = Extractor(**options)
+    _WORKER = Extractor(**{**options, "threads": 1})  # workers × threads ≤ cores
 
 
 def _run_worker(item: tuple[str | bytes, str]) -> PageResult:

@@ -121,10 +121,10 @@ START = {"utf-8": 0, "gb18030": 2, "big5": 2}
 
 
 def _rare(ch: str, common: frozenset[str]) -> bool:
-    """Rare on a Chinese page: uncommon Han characters, non-text, and the combining marks, Greek,
-    Cyrillic, Hebrew and Arabic that GB18030 or Big5 bytes spell when read as UTF-8 (U+FFFD is
-    counted as a replaced byte instead)."""
-    return (("\u4e00" <= ch <= "\u9fff" and ch not in common) or "\u0300" <= ch <= "\u07ff"
+    """Rare on a Chinese page: uncommon Han characters, non-text, and the Latin extensions,
+    combining marks, Greek, Cyrillic, Hebrew and Arabic (U+0100–U+07FF) that GB18030 or Big5 bytes
+    spell when read as UTF-8 (U+FFFD is counted as a replaced byte instead)."""
+    return (("\u4e00" <= ch <= "\u9fff" and ch not in common) or "\u0100" <= ch <= "\u07ff"
             or (_non_text(ch) and ch != "\ufffd"))
 
 
@@ -193,7 +193,7 @@ def _by_line(data: bytes) -> Decoded:
 def _strict(data: bytes) -> Decoded | None:
     try:
         text = data.decode("utf-8")
-        if not _looks_binary(text):
+        if not _looks_binary(text) and not _reads_better_as_gb18030(data, text):
             return Decoded(text, "utf-8", "strict utf-8")
     except UnicodeDecodeError:
         pass
@@ -219,6 +219,19 @@ def _strict(data: bytes) -> Decoded | None:
     if readings["utf-8"][0] < readings[chosen.encoding][0] + START[chosen.encoding]:
         return None
     return chosen
+
+
+def _reads_better_as_gb18030(data: bytes, text: str) -> bool:
+    """GB18030 text of few Chinese characters can be valid UTF-8 too, spelling Latin-extended or
+    Cyrillic letters (元 → Ԫ): then the reading that costs less wins (START favours UTF-8)."""
+    if not any("\u0100" <= ch <= "\u07ff" for ch in text):
+        return False
+    try:
+        gb = data.decode("gb18030")
+    except UnicodeDecodeError:
+        return False
+    common = _common_chars()
+    return sum(_rare(ch, common) for ch in gb) + START["gb18030"] < sum(_rare(ch, common) for ch in text)
 
 
 def decode_bytes(data: bytes, name: str = "<bytes>") -> Decoded:

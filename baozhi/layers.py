@@ -33,6 +33,14 @@ LABEL_LAYER = {label: layer for layer, labels in LAYERS.items() for label in lab
 ENTITY_LABELS = tuple(LAYERS["entity"])
 
 
+def ordered_layers(layers: dict[str, list[str]] | None) -> dict[str, list[str]]:
+    """A model's layers in schema order, whatever order its saved JSON has (keys are sorted there):
+    hint features and tagging heads are indexed in this order."""
+    layers = layers or LAYERS
+    order = list(LAYERS)
+    return {k: layers[k] for k in sorted(layers, key=lambda k: order.index(k) if k in order else len(order))}
+
+
 def bio_tags(labels: list[str]) -> list[str]:
     return ["O"] + [f"{p}-{label}" for label in labels for p in ("B", "I")]
 

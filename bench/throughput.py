@@ -1,12 +1,13 @@
 """Throughput and peak memory of `baozhi extract` against jieba.posseg on the same pages.
 
-Prints chars/s of jieba.posseg and of each extractor (the default model, which skips sentences
-with no number or cue; the model skipping only whole paragraphs; the model reading everything;
-the model with its encoder in int8; the rules) in one process, and the peak RSS. Pages: corpora/pages/*.txt
+Prints chars/s of jieba.posseg and of each extractor (the default model, in ONNX Runtime, which
+skips sentences with no number or cue; the same model in torch; the model skipping only whole
+paragraphs; the model reading everything; the model with its encoder in int8 (torch); the rules)
+in one process, and the peak RSS. Pages: corpora/pages/*.txt
 plus the seed page when ../shared is present, repeated until at least --min-chars characters.
 Each figure is the fastest of --repeat runs (jieba.posseg's too).
 Usage: python bench/throughput.py [--min-chars 300000] [--model models/default] [--systems model rules] [--repeat 3]
-       [--stages]  (where the default model's time goes)
+       [--threads 1] [--stages]  (where the default model's time goes)
 """
 
 from __future__ import annotations
@@ -29,19 +30,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--min-chars", type=int, default=300_000)
     parser.add_argument("--model", default=str(ROOT / "models" / "default"))
-    triage = {"model": "sentence", "model-paragraph-triage": "paragraph", "model-no-triage": "none",
-              "model-int8": "sentence"}
-    systems_known = [*triage, "rules"]
+    variants = {"model": {}, "model-torch": {"backend": "torch"}, "model-paragraph-triage": {"triage": "paragraph"},
+                "model-no-triage": {"triage": "none"}, "model-int8": {"quantize": True}}
+    systems_known = [*variants, "rules"]
     parser.add_argument("--systems", nargs="+", default=systems_known, choices=systems_known)
-    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    parser.add_argument("--threads", type=int, default=1, help="the encoder's threads (default 1)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per system; the fastest counts (as timeit)")
     parser.add_argument("--stages", action="store_true",
                         help="also time the default model's stages on the simplified pages (one run, timers on)")
     args = parser.parse_args()
-    if args.threads:
-        import torch
-
-        torch.set_num_threads(args.threads)
 
     import jieba
     import jieba.posseg
@@ -62,8 +59,7 @@ def main() -> None:
         if name == "rules":
             systems[name] = Extractor(extractor="rules")
         else:
-            systems[name] = Extractor(extractor="model", model=args.model, quantize=name == "model-int8",
-                                      triage=triage[name])
+            systems[name] = Extractor(extractor="model", model=args.model, threads=args.threads, **variants[name])
         systems[name].extract_bytes(texts[0].encode(), "warm-up")
     list(jieba.posseg.cut(texts[0]))
 
@@ -113,7 +109,7 @@ def print_stages(pages: list[str], extractor) -> None:
 
     from baozhi.annotate import ModelComponent
     from baozhi.extract.neural import NeuralExtractor
-    from baozhi.nn.network import ExtractorModel
+    from baozhi.nn.runtime import OnnxNetwork, TorchNetwork
 
     spent = dict.fromkeys(["rules (hints)", "encoder", "relations"], 0.0)
 
@@ -128,8 +124,8 @@ def print_stages(pages: list[str], extractor) -> None:
                 spent[stage] += time.perf_counter() - t0
         return mock.patch.object(owner, attribute, run)
 
-    with timed(ModelComponent, "_rules", "rules (hints)"), timed(ExtractorModel, "forward", "encoder"), \
-            timed(NeuralExtractor, "_relations", "relations"):
+    with timed(ModelComponent, "_rules", "rules (hints)"), timed(OnnxNetwork, "forward", "encoder"), \
+            timed(TorchNetwork, "forward", "encoder"), timed(NeuralExtractor, "_relations", "relations"):
         t0 = time.perf_counter()
         for i, text in enumerate(pages):
             extractor.extract_bytes(text.encode("utf-8"), f"page-{i}")

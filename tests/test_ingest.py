@@ -2,7 +2,7 @@ import codecs
 import warnings
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from baozhi.ingest import (
@@ -92,6 +92,8 @@ def test_too_much_damage_is_refused():
 @given(text=st.text(alphabet="上半年全国软件收入亿元同比增长。，\n0123456789%", min_size=200, max_size=400),
        where=st.integers(min_value=0, max_value=10_000), junk=st.sampled_from([b"\0", b"\xff", b"\x80"]))
 def test_one_damaged_byte_never_loses_the_page(codec, text, where, junk):
+    # one or two GB18030 characters among digits can be valid UTF-8 as well (元 → Ԫ): ambiguous
+    assume(codec == "utf-8" or sum("\u4e00" <= ch <= "\u9fff" for ch in text) >= 3)
     pieces = [ch.encode(codec) for ch in text]
     cut = where % (len(pieces) + 1)  # junk between two characters
     data = b"".join(pieces[:cut]) + junk + b"".join(pieces[cut:])

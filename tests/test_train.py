@@ -93,7 +93,8 @@ def tiny_model(tmp_path_factory):
 
 def test_finetune_writes_a_complete_model_directory(tiny_model):
     out, info = tiny_model
-    for name in ("model.safetensors", "config.json", "tokenizer.json", "tokenizer_config.json", "README.md", "training.json"):
+    for name in ("model.safetensors", "config.json", "tokenizer.json", "tokenizer_config.json", "README.md", "training.json",
+                 "encoder.onnx", "relation.onnx"):
         assert (out / name).exists(), name
     config = json.loads((out / "config.json").read_text())
     assert config["model_type"] == "baozhi-extractor" and "fact" in config["layers"]

@@ -1,5 +1,8 @@
 """Word lookups: jieba's cut kept linear on runs no dictionary can cut."""
 
+import json
+import subprocess
+import sys
 import time
 
 from hypothesis import given
@@ -47,3 +50,25 @@ def test_cutting_a_long_line_changes_no_word(parts):
     import jieba
 
     assert cut(text) == jieba.lcut(text)
+
+
+def test_dictionary_cache_gives_jiebas_own_tables(tmp_path):
+    """A cold start writes the cache, a warm one reads it: both leave jieba the prefix table it
+    builds itself and the part-of-speech column jieba.posseg reads."""
+    code = f"""
+import json, sys, jieba, jieba.posseg
+jieba.dt.tmp_dir = {str(tmp_path)!r}
+from baozhi.extract.words import cut, load_dictionary, tag
+table = load_dictionary()
+own = jieba.Tokenizer()
+own.tmp_dir = {str(tmp_path / "own")!r}
+own.initialize()
+print(json.dumps([own.FREQ == jieba.dt.FREQ, own.total == jieba.dt.total, table == jieba.posseg.dt.word_tag_tab,
+                  tag("北京"), cut("国家统计局发布数据")]))
+"""
+    (tmp_path / "own").mkdir()
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300) for _ in range(2)]
+    assert all(r.returncode == 0 for r in runs), runs[0].stderr + runs[1].stderr
+    assert len(list(tmp_path.glob("baozhi-jieba.*.marshal"))) == 1  # written once, then read
+    first, second = (json.loads(r.stdout) for r in runs)
+    assert first == second and first[:4] == [True, True, True, "ns"] and "国家统计局" in first[4]

@@ -13,14 +13,12 @@ rate/level reading come with it.
 from __future__ import annotations
 
 import re
-import warnings
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from ..layers import ENTITY_LABELS
 from ..lexicon import (
@@ -37,6 +35,7 @@ from ..lexicon import (
     direction_sign,
 )
 from ..model import Action, Change, Directive, Entity, Fact, Span, TextView, Value
+from ..nn.runtime import sigmoid, softmax
 from ..numbers import QUANTITY, parse_quantity
 from .directives import CUE, ENUM, cue_fields
 
@@ -111,21 +110,15 @@ class NeuralExtractor:
     """Loads a model directory once; `articles` runs it over a page's articles."""
 
     def __init__(self, path: str | Path, batch_size: int = 32, threshold: float = 0.5, quantize: bool = False,
-                 triage: str = "sentence"):
-        from ..nn.network import ExtractorModel
-        from ..nn.tokenizer import load_tokenizer
+                 triage: str = "sentence", backend: str = "auto", threads: int = 1):
+        from ..nn.runtime import CharTokenizer, load_network
 
         self.path = Path(path)
         if not (self.path / "config.json").exists():
             raise OSError(f"{path}: not a baozhi model directory (no config.json)")
-        self.tokenizer = load_tokenizer(self.path)
-        self.model = ExtractorModel.load(str(self.path))
-        if quantize:  # the encoder's linear layers (most of the arithmetic); the small heads stay float
-            with warnings.catch_warnings():  # torch marks eager-mode quantisation deprecated; it is what runs here
-                warnings.simplefilter("ignore")
-                self.model.encoder = torch.ao.quantization.quantize_dynamic(self.model.encoder, {torch.nn.Linear},
-                                                                            dtype=torch.qint8)
-        self.config = self.model.config
+        self.tokenizer = CharTokenizer(self.path)
+        self.network = load_network(self.path, backend=backend, threads=threads, quantize=quantize)
+        self.config = self.network.config
         self.batch_size = batch_size
         self.threshold = threshold
         if triage not in TRIAGE:
@@ -135,9 +128,9 @@ class NeuralExtractor:
         self.fact_index = list(self.layer_tags).index("fact") if "fact" in self.layer_tags else None
         # token id of each character (BMP code point): -2 not asked yet, -1 no token (whitespace)
         self._char_id = np.full(0x10000, -2, dtype=np.int64)
-        probe = self.tokenizer(["a"], is_split_into_words=True)  # where the special tokens go
-        words = [k for k, w in enumerate(probe.word_ids()) if w is not None]
-        self._prefix, self._suffix = probe["input_ids"][:words[0]], probe["input_ids"][words[-1] + 1:]
+        probe, word_ids = self.tokenizer(["a"])  # where the special tokens go
+        words = [k for k, w in enumerate(word_ids) if w is not None]
+        self._prefix, self._suffix = probe[:words[0]], probe[words[-1] + 1:]
 
     def _table_ids(self, text: str) -> np.ndarray | None:
         """Each character's token id (-1: none) from the id table, asking the tokenizer once for a
@@ -147,7 +140,7 @@ class NeuralExtractor:
         if codes.size and codes.max() >= len(self._char_id):
             return None
         for code in np.unique(codes[self._char_id[codes] == -2]).tolist():
-            ids = self.tokenizer([chr(code)], is_split_into_words=True, add_special_tokens=False)["input_ids"]
+            ids, _ = self.tokenizer([chr(code)], add_special_tokens=False)
             if len(ids) > 1:
                 return None
             self._char_id[code] = ids[0] if ids else -1
@@ -166,15 +159,15 @@ class NeuralExtractor:
                 positions = s + np.flatnonzero(ids >= 0)
                 ids = ids[ids >= 0]
             else:
-                enc = self.tokenizer(list(text[s:e]), is_split_into_words=True, add_special_tokens=False)
-                ids = np.array(enc["input_ids"], dtype=np.int64)
-                positions = s + np.array(enc.word_ids(), dtype=np.int64)
+                ids, word_ids = self.tokenizer(list(text[s:e]), add_special_tokens=False)
+                ids = np.array(ids, dtype=np.int64)
+                positions = s + np.array(word_ids, dtype=np.int64)
             ids, positions = ids[:budget], positions[:budget]
             sequences.append(self._prefix + ids.tolist() + self._suffix)
             rows.append((np.arange(len(self._prefix), len(self._prefix) + len(ids)), positions))
         width, pad = max(map(len, sequences)), self.tokenizer.pad_token_id or 0
-        input_ids = torch.tensor([q + [pad] * (width - len(q)) for q in sequences])
-        attention_mask = torch.tensor([[1] * len(q) + [0] * (width - len(q)) for q in sequences])
+        input_ids = np.array([q + [pad] * (width - len(q)) for q in sequences], dtype=np.int64)
+        attention_mask = np.array([[1] * len(q) + [0] * (width - len(q)) for q in sequences], dtype=np.int64)
         return {"input_ids": input_ids, "attention_mask": attention_mask}, rows
 
     # -- tagging ---------------------------------------------------------------------------
@@ -233,30 +226,30 @@ class NeuralExtractor:
         centrality = np.full(hi - lo, -1, dtype=np.int64)
         fact_probs = np.zeros((hi - lo, len(self.layer_tags.get("fact", []))), dtype=np.float32)
         batches = []
-        with torch.inference_mode():
-            for batch in _length_batches(wins, self.batch_size):
-                enc, rows = self.encode(text, batch)
-                hint_ids = None
-                if hint_array is not None:
-                    at_rows = np.concatenate([np.full(len(tokens), row) for row, (tokens, _) in enumerate(rows)])
-                    at_tokens = np.concatenate([tokens for tokens, _ in rows])
-                    hints_at = np.zeros((*enc["input_ids"].shape, len(self.layer_tags)), dtype=np.int64)
-                    hints_at[at_rows, at_tokens] = hint_array[:, np.concatenate([pos for _, pos in rows])].T
-                    hint_ids = torch.from_numpy(hints_at)
-                out = self.model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"], hint_ids=hint_ids,
-                                 return_hidden=True)
-                predicted = torch.stack([logits.argmax(-1) for logits in out.logits]).numpy()  # (L, B, T)
-                probs = out.logits[self.fact_index].softmax(-1).numpy() if self.fact_index is not None else None
-                for row, ((_, s, e), (tokens, positions)) in enumerate(zip(batch, rows, strict=True)):
-                    # the earlier window wins a tie, whatever order the batches ran in
-                    central = np.minimum(positions - s, e - 1 - positions) * (len(text) + 1) + len(text) - s
-                    better = central > centrality[positions - lo]
-                    at, tok = positions[better] - lo, tokens[better]
-                    ids[:, at] = predicted[:, row, tok]
-                    centrality[at] = central[better]
-                    if probs is not None:
-                        fact_probs[at] = probs[row, tok]
-                batches.append((batch, rows, out.hidden_states))
+        sizes = [len(names) for names in self.layer_tags.values()]
+        split_at = np.cumsum(sizes)[:-1]
+        for batch in _length_batches(wins, self.batch_size):
+            enc, rows = self.encode(text, batch)
+            hint_ids = None
+            if hint_array is not None:
+                at_rows = np.concatenate([np.full(len(tokens), row) for row, (tokens, _) in enumerate(rows)])
+                at_tokens = np.concatenate([tokens for tokens, _ in rows])
+                hint_ids = np.zeros((*enc["input_ids"].shape, len(self.layer_tags)), dtype=np.int64)
+                hint_ids[at_rows, at_tokens] = hint_array[:, np.concatenate([pos for _, pos in rows])].T
+            joint, hidden = self.network.forward(enc["input_ids"], enc["attention_mask"], hint_ids)
+            logits = np.split(joint, split_at, axis=-1)
+            predicted = np.stack([layer.argmax(-1) for layer in logits])  # (L, B, T)
+            probs = softmax(logits[self.fact_index]) if self.fact_index is not None else None
+            for row, ((_, s, e), (tokens, positions)) in enumerate(zip(batch, rows, strict=True)):
+                # the earlier window wins a tie, whatever order the batches ran in
+                central = np.minimum(positions - s, e - 1 - positions) * (len(text) + 1) + len(text) - s
+                better = central > centrality[positions - lo]
+                at, tok = positions[better] - lo, tokens[better]
+                ids[:, at] = predicted[:, row, tok]
+                centrality[at] = central[better]
+                if probs is not None:
+                    fact_probs[at] = probs[row, tok]
+            batches.append((batch, rows, hidden))
         seen = centrality >= 0
         if self.fact_index is not None:
             for ps, pe in paragraphs:
@@ -320,11 +313,10 @@ class NeuralExtractor:
             keys.append((tagged[p].scores, spans, pairs))
         if not columns:
             return
-        width = max(hidden.size(1) for _, _, hidden in batches)
-        hidden = torch.cat([torch.nn.functional.pad(h, (0, 0, 0, width - h.size(1))) for _, _, h in batches])
-        flat = torch.from_numpy(np.concatenate(columns))
-        with torch.inference_mode():
-            probs = iter(torch.sigmoid(self.model.score_flat(hidden, flat[:, 0], flat[:, 1:])).tolist())
+        width = max(hidden.shape[1] for _, _, hidden in batches)
+        hidden = np.concatenate([np.pad(h, ((0, 0), (0, width - h.shape[1]), (0, 0))) for _, _, h in batches])
+        flat = np.concatenate(columns)
+        probs = iter(sigmoid(self.network.score_flat(hidden, flat[:, 0], flat[:, 1:])).tolist())
         for scores, spans, pairs in keys:
             for (i, j), prob in zip(pairs, probs, strict=False):
                 key = (spans[i], spans[j])

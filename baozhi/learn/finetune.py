@@ -19,7 +19,7 @@ from transformers import EarlyStoppingCallback, Trainer, TrainingArguments, set_
 
 from ..layers import LAYERS, tags
 from ..nn.features import Collator, featurize
-from ..nn.network import ExtractorModel
+from ..nn.network import ExtractorModel, export_onnx
 from ..nn.tokenizer import load_tokenizer
 from .data import gold_examples, label_counts
 from .silver import ner_examples
@@ -177,4 +177,5 @@ def finetune(base_model: str, data: list[str], out: str | Path, silver: list[str
         "parameters": model.num_parameters(),
     }
     (out / "training.json").write_text(json.dumps(info, indent=1, ensure_ascii=False), encoding="utf-8")
+    export_onnx(model, out)  # last: inference runs these files (ONNX Runtime, no torch)
     return info

@@ -9,7 +9,6 @@ entity head that a sentence has no names, and NER sentences never teach the fact
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from ..layers import LAYERS, RELATIONS, WINDOW, bio_ids, tags
 from .tokenizer import encode_chars
@@ -114,6 +113,8 @@ class Collator:
         self.pad_id = tokenizer.pad_token_id
 
     def __call__(self, features: list[dict]) -> dict:
+        import torch  # training only: inference reads token_bounds and pair_arrays without torch
+
         length = max(len(f["input_ids"]) for f in features)
         n_pairs = max(1, max(len(f["relation_pairs"]) for f in features))
         batch = {

@@ -19,7 +19,7 @@ from torch import nn
 from transformers import AutoConfig, AutoModel, PretrainedConfig, PreTrainedModel
 from transformers.utils import ModelOutput
 
-from ..layers import LAYERS, RELATIONS, bio_tags
+from ..layers import RELATIONS, bio_tags, ordered_layers
 
 DISTANCE_BUCKETS = [0, 1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128]
 
@@ -32,11 +32,7 @@ class ExtractorConfig(PretrainedConfig):
                  hint_dropout: float = 0.2, correction_weight: float = 1.0, **kwargs):
         super().__init__(**kwargs)
         self.encoder = encoder or {}
-        # schema order, whatever order the saved JSON has (its keys are sorted): the hint features
-        # and the heads are indexed in this order
-        layers = layers or LAYERS
-        order = list(LAYERS)
-        self.layers = {k: layers[k] for k in sorted(layers, key=lambda k: order.index(k) if k in order else len(order))}
+        self.layers = ordered_layers(layers)
         self.relations = [list(r) for r in (relations or RELATIONS)]
         self.relation_dim = relation_dim
         self.dropout = dropout
@@ -247,3 +243,61 @@ def _prune_ffn(inner: nn.Linear, outer: nn.Linear, size: int) -> tuple[nn.Linear
 
 
 AutoConfig.register("baozhi-extractor", ExtractorConfig)
+
+
+class _TaggingGraph(nn.Module):
+    """What the ONNX encoder file computes: the joint tag logits of all heads and the hidden states."""
+
+    def __init__(self, model: ExtractorModel):
+        super().__init__()
+        self.model = model
+
+    def forward(self, input_ids, attention_mask, hint_ids=None):
+        out = self.model(input_ids=input_ids, attention_mask=attention_mask, hint_ids=hint_ids, return_hidden=True)
+        return torch.cat(out.logits, dim=-1), out.hidden_states
+
+
+def export_onnx(model: ExtractorModel, folder: str | Path) -> list[Path]:
+    """Write the ONNX files that `runtime.OnnxNetwork` runs (encoder with heads; the relation MLP
+    after its first layer), each atomically, checked against the torch model on a random batch
+    (computed before exporting: the tracer leaves the module unfit to run again)."""
+    import os
+    import warnings
+
+    from .runtime import DISTANCE_BUCKETS as RUNTIME_BUCKETS
+    from .runtime import ENCODER_FILE, RELATION_FILE, OnnxNetwork
+
+    assert list(RUNTIME_BUCKETS) == DISTANCE_BUCKETS, "runtime.DISTANCE_BUCKETS must match the network's"
+    folder = Path(folder)
+    model = model.eval()
+    generator = torch.Generator().manual_seed(0)
+    batch, length, n_layers = 2, 24, len(model.config.layers)
+    input_ids = torch.randint(5, model.encoder.config.vocab_size, (batch, length), generator=generator)
+    attention_mask = torch.ones(batch, length, dtype=torch.long)
+    attention_mask[1, length // 2:] = 0
+    hint_ids = torch.zeros(batch, length, n_layers, dtype=torch.long)
+    with torch.inference_mode():
+        reference = _TaggingGraph(model)(input_ids, attention_mask, hint_ids if model.config.use_hints else None)
+    graphs = [(ENCODER_FILE, _TaggingGraph(model), (input_ids, attention_mask, hint_ids) if model.config.use_hints
+               else (input_ids, attention_mask), ["input_ids", "attention_mask", "hint_ids"][:3 if model.config.use_hints else 2],
+               ["logits", "hidden"], {"b": 0, "t": 1}),
+              (RELATION_FILE, model.relation[1:], (torch.zeros(3, model.encoder.config.hidden_size),), ["pre"],
+               ["logits"], {"n": 0})]
+    written = []
+    for name, graph, args, inputs, outputs, axes in graphs:
+        dynamic = {key: {dim: axis for axis, dim in axes.items()} for key in inputs + (outputs if name == ENCODER_FILE else [])}
+        if name == RELATION_FILE:
+            dynamic = {"pre": {0: "n"}, "logits": {0: "n"}}
+        tmp = folder / f".{name}.tmp"
+        with warnings.catch_warnings(), torch.inference_mode():
+            warnings.simplefilter("ignore")  # the exporter's notes on traced Python branches
+            torch.onnx.export(graph, args, str(tmp), dynamo=False, opset_version=17, input_names=inputs,
+                              output_names=outputs, dynamic_axes=dynamic)
+        os.replace(tmp, folder / name)
+        written.append(folder / name)
+    # the exported files compute what the model does
+    runtime = OnnxNetwork(folder)
+    logits, hidden = runtime.forward(input_ids.numpy(), attention_mask.numpy(), hint_ids.numpy())
+    if not (abs(logits - reference[0].numpy()).max() < 1e-3 and abs(hidden - reference[1].numpy()).max() < 1e-3):
+        raise RuntimeError(f"{folder}: the exported ONNX encoder does not reproduce the model")
+    return written

@@ -11,8 +11,10 @@ import string
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from transformers import AutoTokenizer, BertTokenizerFast, PreTrainedTokenizerBase
+if TYPE_CHECKING:  # transformers is imported when a tokenizer is built or loaded, not by inference
+    from transformers import BertTokenizerFast, PreTrainedTokenizerBase
 
 SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 ALWAYS = list(string.digits + string.ascii_letters + string.punctuation) + list("，。、；：？！“”‘’（）《》【】—…·％")
@@ -40,6 +42,8 @@ def save_vocab(vocab: list[str], folder: str | Path) -> BertTokenizerFast:
 def char_tokenizer(vocab_file: str | Path) -> BertTokenizerFast:
     """`BertTokenizerFast(vocab=...)`: a wrong keyword silently leaves a 5-token vocabulary, so
     the size is checked."""
+    from transformers import BertTokenizerFast
+
     expected = sum(1 for line in Path(vocab_file).read_text(encoding="utf-8").splitlines() if line)
     tokenizer = BertTokenizerFast(vocab=str(vocab_file), do_lower_case=False, strip_accents=False,
                                   tokenize_chinese_chars=True, model_max_length=512)
@@ -49,6 +53,8 @@ def char_tokenizer(vocab_file: str | Path) -> BertTokenizerFast:
 
 def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:
     """Any Hugging Face tokenizer (our char tokenizer, or a hub/local BERT's)."""
+    from transformers import AutoTokenizer
+
     return AutoTokenizer.from_pretrained(str(path))
 
 
