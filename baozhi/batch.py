@@ -9,6 +9,7 @@ assembled from committed parts, so every page lands exactly once whatever the wo
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 import hashlib
 import json
@@ -63,7 +64,7 @@ class Config:
     quantize: bool = False
     triage: str = "sentence"
     backend: str = "auto"  # the model's runtime: ONNX when the model has its files, else torch
-    threads: int = 1  # encoder threads per worker process (workers × threads ≤ cores)
+    threads: int | None = None  # encoder threads per worker process; None: the cores shared among the workers
 
 
 def extractor_name(config: Config) -> str:
@@ -632,6 +633,8 @@ def run_batch(inputs: list[str], out: str | Path, *, workers: int = 1, engine: s
               scheduler: str | None = None, resume: bool = False, config: Config | None = None,
               pattern: str | None = None, chunk_size: int = 16, quiet: bool = False) -> Summary:
     config = config or Config()
+    if config.threads is None:  # workers × threads ≤ cores
+        config = dataclasses.replace(config, threads=max(1, (os.cpu_count() or 1) // max(1, workers)))
     out = Path(out)
     started = time.time()
     driver = _driver_lock(out)

@@ -164,7 +164,7 @@ def cmd_batch(args) -> int:
 
     from .batch import BatchError, Config, run_batch
 
-    if args.workers * args.threads > (os.cpu_count() or 1):
+    if args.threads and args.workers * args.threads > (os.cpu_count() or 1):
         print(f"baozhi: warning: {args.workers} workers × {args.threads} threads oversubscribe {os.cpu_count()} cores "
               "(each worker slows the others; keep workers × threads ≤ cores)", file=sys.stderr)
 
@@ -227,8 +227,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="int8 dynamic quantisation of the model's encoder (faster; results depend on batching)")
         p.add_argument("--backend", choices=["auto", "onnx", "torch"], default="auto",
                        help="run the model in ONNX Runtime (auto: when the model has its ONNX files) or in torch")
-        p.add_argument("--threads", type=int, default=1,
-                       help="threads for the model's encoder (default 1; in batch, per worker: keep workers × threads ≤ cores)")
+        p.add_argument("--threads", type=int,
+                       help="threads for the model's encoder (default: the cores, at most 4; in batch, per worker: "
+                            "the cores divided among the workers)")
         p.add_argument("--triage", choices=["sentence", "paragraph", "none"], default="sentence",
                        help="what the model skips when it holds no number or cue (default: sentences; "
                             "none: the model reads everything)")

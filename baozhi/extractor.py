@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -17,7 +18,8 @@ EXTRACTOR_NAME = "rules-1.0"
 # The options that choose and configure the extractor, with their defaults, read by
 # `Extractor.from_options` for the CLI, batch and evaluate (report and the model card do not use it yet).
 RUN_OPTIONS = {"segmenter": None, "pkuseg_model": None, "extractor": None, "model": None, "quantize": False,
-               "triage": "sentence", "backend": "auto", "threads": 1}
+               "triage": "sentence", "backend": "auto", "threads": None}
+MAX_THREADS = 4  # the encoder gains little beyond this on pages of a few thousand characters
 MISSING_MODEL_NAME = EXTRACTOR_NAME + " (default model missing)"
 
 
@@ -49,11 +51,12 @@ class Extractor:
     quantisation in torch: faster, but each batch's activation range sets the scale, so a window's
     tags can depend on the windows batched with it). `backend="auto"` runs the model in ONNX
     Runtime when its directory has the exported files (neither torch nor transformers is imported
-    then), else in torch; `threads` is the encoder's thread count (keep workers × threads ≤ cores)."""
+    then), else in torch; `threads` is the encoder's thread count (default: the cores, at most
+    MAX_THREADS; keep workers × threads ≤ cores)."""
 
     def __init__(self, segmenter: str | None = None, pkuseg_model: str | None = None, extractor: str | None = None,
                  model: str | Path | None = None, quantize: bool = False, triage: str = "sentence",
-                 backend: str = "auto", threads: int = 1):
+                 backend: str = "auto", threads: int | None = None):
         # what a worker process needs to build the same extractor (`pipe(n_process=…)`)
         self.options = dict(zip(RUN_OPTIONS, (segmenter, pkuseg_model, extractor, str(model) if model else None,
                                               quantize, triage, backend, threads), strict=True))
@@ -63,6 +66,8 @@ class Extractor:
                   file=sys.stderr)
         if extractor is None:
             extractor = "rules" if missing else "model"
+        if threads is None:
+            threads = min(MAX_THREADS, os.cpu_count() or 1)
         if threads < 1:
             raise ValueError(f"threads must be at least 1 (got {threads})")
         if extractor not in ("model", "rules"):

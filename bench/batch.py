@@ -1,9 +1,12 @@
 """Batch throughput and memory: pages/s and peak RSS (driver + workers) of `baozhi batch`.
 
 Runs on a synthetic archive built by bench/make_archive.py from corpora/pages:
-  1 worker, 2 workers and the Dask engine (LocalCluster, 2 workers) on --pages pages, then
-  peak RSS of one worker on --small vs --large pages (streaming: it must not grow).
-Usage: python bench/batch.py [--pages 2000] [--small 1000] [--large 10000] [--skip-memory]
+  1 worker, 2 workers and the Dask engine (LocalCluster, 2 workers) on --pages pages, each worker
+  with --threads encoder threads (default 1, so that 1 → 2 workers measures process scaling: the
+  scaling efficiency printed is pages/s of 2 workers over twice that of 1), then peak RSS of one
+  worker on --small vs --large pages (streaming: it must not grow).
+Usage: python bench/batch.py [--pages 2000] [--small 1000] [--large 10000] [--skip-memory] [--threads 1]
+       [--extractor rules]
 """
 
 from __future__ import annotations
@@ -55,23 +58,30 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=1000)
     parser.add_argument("--large", type=int, default=10000)
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--extractor", choices=["model", "rules"], help="default: the default model")
     args = parser.parse_args()
+    common = ["--threads", str(args.threads), *(["--extractor", args.extractor] if args.extractor else [])]
     work = Path(tempfile.mkdtemp(prefix="baozhi-bench-"))
     try:
         archive = work / "archive"
         build(archive, args.pages)
         print(f"archive: {args.pages} pages (about 1% broken on purpose)")
+        rates = {}
         for label, extra in [("local, 1 worker", ["--workers", "1"]), ("local, 2 workers", ["--workers", "2"]),
                              ("dask, 2 workers", ["--engine", "dask", "--workers", "2"])]:
             out = work / label.replace(" ", "").replace(",", "_")
-            secs, rss, code = run(archive, out, *extra)
+            secs, rss, code = run(archive, out, *extra, *common)
+            rates[label] = args.pages / secs
             print(f"{label:<18}: {args.pages / secs:6.1f} pages/s  {secs:7.1f} s  peak RSS {rss:7.0f} MB  "
                   f"(exit {code} = failed pages)")
+        print(f"scaling efficiency, 1 → 2 workers: {rates['local, 2 workers'] / (2 * rates['local, 1 worker']):.2f} "
+              f"(local), {rates['dask, 2 workers'] / (2 * rates['local, 1 worker']):.2f} (dask)")
         if not args.skip_memory:
             for n in (args.small, args.large):
                 arch = work / f"mem{n}"
                 build(arch, n, broken_every=0)
-                secs, rss, _ = run(arch, work / f"out{n}", "--workers", "1")
+                secs, rss, _ = run(arch, work / f"out{n}", "--workers", "1", *common)
                 print(f"memory, {n:>6} pages: peak RSS {rss:7.0f} MB  ({n / secs:.1f} pages/s)")
                 shutil.rmtree(arch)
     finally:

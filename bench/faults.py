@@ -41,7 +41,7 @@ from make_archive import build  # noqa: E402
 
 FAULTS = ("kill_driver", "kill_worker", "delete_part", "corrupt_part", "second_run", "edit_input", "memory_bound",
           "full_disk")
-MAX_MEMORY = 560  # MB: a rules worker holds about 440 MB on ordinary pages, and more than 600 on a 2 MB one
+MAX_MEMORY = 450  # MB: a rules worker holds about 300 MB on ordinary pages, and more than 600 on a 2 MB one
 TABLES = ("articles", "facts", "directives", "entities")
 
 
@@ -204,7 +204,7 @@ def main() -> int:
                 if all(pq.read_metadata(out / k).num_rows == 0 for k in extra if k.endswith(".parquet")):
                     got = {k: v for k, v in got.items() if k in expected}
                 if "over the memory bound" not in what:
-                    got = {}
+                    got = {"documents.jsonl": b""}  # the bound did not hold: the trial fails
             ids = [line for line in got["documents.jsonl"].splitlines()]
             lost = pages - len(set(ids))
             dup = duplicates(out) if (out / "manifest.json").exists() else 0

@@ -7,12 +7,13 @@ in one process, and the peak RSS. Pages: corpora/pages/*.txt
 plus the seed page when ../shared is present, repeated until at least --min-chars characters.
 Each figure is the fastest of --repeat runs (jieba.posseg's too).
 Usage: python bench/throughput.py [--min-chars 300000] [--model models/default] [--systems model rules] [--repeat 3]
-       [--threads 1] [--stages]  (where the default model's time goes)
+       [--threads 1] [--stages]  (where the default model's time goes)  [--json]  (the figures as JSON)
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import time
 from pathlib import Path
@@ -34,8 +35,9 @@ def main() -> None:
                 "model-no-triage": {"triage": "none"}, "model-int8": {"quantize": True}}
     systems_known = [*variants, "rules"]
     parser.add_argument("--systems", nargs="+", default=systems_known, choices=systems_known)
-    parser.add_argument("--threads", type=int, default=1, help="the encoder's threads (default 1)")
+    parser.add_argument("--threads", type=int, help="the encoder's threads (default: the extractor's, the cores up to 4)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per system; the fastest counts (as timeit)")
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     parser.add_argument("--stages", action="store_true",
                         help="also time the default model's stages on the simplified pages (one run, timers on)")
     args = parser.parse_args()
@@ -87,19 +89,26 @@ def main() -> None:
     # jieba's HMM is pathologically slow on traditional characters (baozhi reads a simplified
     # copy), so the simplified-only pages are reported apart as well.
     simplified = [t for t in batch if not looks_traditional(t)]
+    figures: dict = {}
+    say = (lambda *a: None) if args.json else print
     for label, subset in (("all pages", batch), ("simplified pages only", simplified)):
         chars = sum(map(len, subset))
         t_jieba = measure_jieba(subset)
-        print(f"{label}: {len(subset)} pages, {chars} characters")
-        print(f"  {'jieba.posseg':<29} : {chars / t_jieba:>10,.0f} chars/s")
+        row = figures[label] = {"pages": len(subset), "chars": chars, "jieba.posseg": chars / t_jieba}
+        say(f"{label}: {len(subset)} pages, {chars} characters")
+        say(f"  {'jieba.posseg':<29} : {chars / t_jieba:>10,.0f} chars/s")
         for name, extractor in systems.items():
             t = measure(subset, extractor)
-            print(f"  baozhi {name:<22} : {chars / t:>10,.0f} chars/s  ({t / len(subset) * 1000:.1f} ms/page)"
-                  f"  {t_jieba / t:.2f}x jieba.posseg")
+            row[name] = chars / t
+            say(f"  baozhi {name:<22} : {chars / t:>10,.0f} chars/s  ({t / len(subset) * 1000:.1f} ms/page)"
+                f"  {t_jieba / t:.2f}x jieba.posseg")
         if args.stages and label.startswith("simplified") and "model" in systems:
             print_stages(subset, systems["model"])
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS           : {peak_mb:,.0f} MB")
+    figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if args.json:
+        print(json.dumps(figures))
+    else:
+        print(f"peak RSS           : {figures['peak_rss_mb']:,.0f} MB")
 
 
 def print_stages(pages: list[str], extractor) -> None:

@@ -105,3 +105,10 @@ def test_the_default_model_runs_without_torch_or_transformers():
                          cwd=ROOT)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == []
+
+
+def test_threads_must_be_positive():
+    from baozhi.extractor import Extractor
+
+    with pytest.raises(ValueError, match="threads"):
+        Extractor(threads=0)

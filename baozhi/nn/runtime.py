@@ -82,6 +82,8 @@ class OnnxNetwork:
         options = ort.SessionOptions()
         options.intra_op_num_threads = max(1, threads)
         options.inter_op_num_threads = 1
+        # workers that spin while waiting for work steal the cores of a busy machine
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3  # its warnings about graph rewrites would land on the CLI's stderr
         self.encoder = ort.InferenceSession(str(Path(path) / ENCODER_FILE), options, providers=["CPUExecutionProvider"])
         self.relation_mlp = ort.InferenceSession(str(Path(path) / RELATION_FILE), options,
