@@ -67,7 +67,7 @@ def main() -> None:
     args = parser.parse_args()
     rows = measure(args.page, args.runs)
     if args.json:
-        print(json.dumps(rows, indent=1))
+        print(json.dumps(rows))
         return
     print(f"one page ({Path(args.page).name}), whole process, median of {args.runs}:")
     for name, row in rows.items():
