@@ -55,7 +55,7 @@ class PageRef:
 
 @dataclass(frozen=True)
 class Config:
-    segmenter: str | None = None  # None: jieba for the rules, characters for the model
+    segmenter: str | None = None  # None: jieba
     pkuseg_model: str | None = None
     timeout: float = 60.0  # wall seconds per page
     max_memory: int = 4096  # MB resident per worker process; a page that pushes a worker over it fails

@@ -217,8 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def nlp_options(p):
-        p.add_argument("--segmenter", choices=["jieba", "pkuseg", "char"],
-                       help="word segmenter for the spaCy zh pipeline (default: jieba for the rules, char for the model)")
+        p.add_argument("--segmenter", choices=["jieba", "pkuseg"],
+                       help="word segmenter of the rules' entities (default: jieba; pkuseg needs --pkuseg-model)")
         p.add_argument("--pkuseg-model", help="path of a spacy-pkuseg model (required with --segmenter pkuseg)")
         p.add_argument("--extractor", choices=["model", "rules"],
                        help="model (a fine-tuned model; the default when models/default exists) or rules (the baseline)")

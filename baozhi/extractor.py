@@ -1,4 +1,4 @@
-"""The page pipeline: ingest → repair → (spaCy) segment/annotate/extract → output model."""
+"""The page pipeline: ingest → repair → segment/annotate/extract (the stages on one carrier) → output model."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from .annotate import make_doc, make_nlp
+from .annotate import make_pipeline
 from .ingest import decode_page, looks_traditional, normalize_view, read_page
 from .model import PageResult, Source
 from .repair import repair
@@ -42,7 +42,7 @@ def model_version(path: str | Path, quantize: bool = False) -> str:
 
 
 class Extractor:
-    """Holds the spaCy pipeline (built once) and turns pages into `PageResult`s.
+    """Holds the pipeline of stages (built once) and turns pages into `PageResult`s.
 
     `extractor="model"` (the default when `models/default` exists) runs a fine-tuned model for
     facts, directives and entities; `"rules"` runs the rule baseline. By default sentences without
@@ -79,11 +79,8 @@ class Extractor:
             self.name = model_version(model, quantize)
         else:
             model, self.name = None, MISSING_MODEL_NAME if missing else EXTRACTOR_NAME
-        # The model reads characters, so by default its Doc needs no word segmentation (jieba would
-        # cost as much as the model itself); the rules need jieba's words.
-        segmenter = segmenter or ("char" if model else "jieba")
-        self.nlp = make_nlp(segmenter, pkuseg_model, model=str(model) if model else None, quantize=quantize,
-                            triage=triage, backend=backend, threads=threads)
+        self.pipeline = make_pipeline(segmenter or "jieba", pkuseg_model, model=str(model) if model else None,
+                                      quantize=quantize, triage=triage, backend=backend, threads=threads)
 
     @classmethod
     def from_options(cls, options) -> Extractor:
@@ -120,12 +117,9 @@ class Extractor:
         traditional = looks_traditional(text)
         source.converted_from_traditional = traditional
         view, repairs = repair(normalize_view(text, simplify=traditional))
-        doc = make_doc(self.nlp, view.text)
-        doc._.view = view
-        for _, component in self.nlp.pipeline:
-            doc = component(doc)
-        return PageResult(source=source, articles=doc._.articles, repairs=repairs, extractor=self.name,
-                          original=text, page=doc._.page, furniture=doc._.furniture)
+        doc = self.pipeline(view)
+        return PageResult(source=source, articles=doc.articles, repairs=repairs, extractor=self.name,
+                          original=text, page=doc.page, furniture=doc.furniture)
 
 
 _WORKER: Extractor | None = None

@@ -188,16 +188,17 @@ def _furniture(lines: list[Line]) -> tuple[dict[int, str], Line | None]:
     return kinds, masthead
 
 
-def _group(lines: list[Line], i: int) -> int:
-    """The end of the headline-group candidate starting at line i: heading lines, then any
-    subtitle, byline and dateline-only lines."""
-    j = i
-    while j < len(lines) and _kind(lines[j].text) == "heading":
-        j += 1
-    while j < len(lines) and (_kind(lines[j].text) in ("subtitle", "byline", "credit")
-                              or _kind(lines[j].text) == "dateline" and _is_heading(lines[j].text)):
-        j += 1
-    return j
+def _group_ends(lines: list[Line], kinds: list[str]) -> list[int]:
+    """For each line, the end of the headline-group candidate starting there: heading lines, then
+    any subtitle, byline and dateline-only lines. One backward pass, so a long run of heading-like
+    lines costs linear time rather than a rescan per line."""
+    n = len(lines)
+    trailing_end, heading_end = [n] * (n + 1), [n] * (n + 1)
+    for j in range(n - 1, -1, -1):
+        trails = kinds[j] in ("subtitle", "byline", "credit") or kinds[j] == "dateline" and _is_heading(lines[j].text)
+        trailing_end[j] = trailing_end[j + 1] if trails else j
+        heading_end[j] = heading_end[j + 1] if kinds[j] == "heading" else j
+    return [trailing_end[heading_end[i]] for i in range(n)]
 
 
 def _dateline(line: Line) -> tuple[Line, Line | None]:
@@ -246,12 +247,14 @@ def segment(text: str) -> PageLayout:
     kinds, masthead = _furniture(every)
     page = PageLayout(furniture=[(kinds[i], line) for i, line in enumerate(every) if i in kinds], masthead=masthead)
     lines = [line for i, line in enumerate(every) if i not in kinds]
+    kinds_of = [_kind(line.text) for line in lines]
+    group_ends = _group_ends(lines, kinds_of)
     current: Layout | None = None
     i = 0
     while i < len(lines):
         line, prev = lines[i], lines[i - 1] if i else None
         t = line.text
-        kind = _kind(t)
+        kind = kinds_of[i]
         if kind == "credit" and current is not None:  # `（常　宁）`, `（下转第4版）` after the body
             current.lines.append(line)
             m = _CONT_TO.fullmatch(t)
@@ -267,10 +270,10 @@ def segment(text: str) -> PageLayout:
             i += 1
             continue
         if kind in ("heading", "subtitle"):
-            j = _group(lines, i)
-            group, nxt = lines[i:j], lines[j] if j < len(lines) else None
-            strong = any(_kind(x.text) != "heading" for x in group) or _brief_heading(t) or nxt is not None and (
-                _kind(nxt.text) == "dateline" or bool(_CONT_FROM.match(nxt.text) or _LEAD_CREDIT.match(nxt.text)))
+            j = group_ends[i]
+            nxt = lines[j] if j < len(lines) else None
+            strong = kinds_of[j - 1] != "heading" or _brief_heading(t) or nxt is not None and (
+                kinds_of[j] == "dateline" or bool(_CONT_FROM.match(nxt.text) or _LEAD_CREDIT.match(nxt.text)))
             in_title_block = current is not None and not current.paragraphs and not current.sections
             brief = current is not None and current.kind == "brief"
             weak = not brief and (prev is None or _ends_article(prev) or current is None
@@ -286,8 +289,7 @@ def segment(text: str) -> PageLayout:
                 i += 1
                 continue
             if strong or weak:
-                if not strong:
-                    group = group[:1]  # a lone headline; later heading lines are its sections
+                group = lines[i:j] if strong else lines[i:i + 1]  # a lone headline; later heading lines are its sections
                 current = _open(group)
                 page.articles.append(current)
                 i += len(group)

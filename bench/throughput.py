@@ -112,18 +112,18 @@ def main() -> None:
 
 
 def print_stages(pages: list[str], extractor) -> None:
-    """Where the default model's time goes: the rules that make its hints, the encoder (with
-    the tag heads), relation scoring, and the rest (reading, repair, layout, decoding, the Doc)."""
+    """Where the default model's time goes: each stage of its pipeline (the rule stages make its
+    hints), the model stage split into the encoder (with the tag heads), relation scoring and the
+    rest of it, and reading, repair and decoding outside the stages."""
     from unittest import mock
 
-    from baozhi.annotate import ModelComponent
     from baozhi.extract.neural import NeuralExtractor
     from baozhi.nn.runtime import OnnxNetwork, TorchNetwork
 
-    spent = dict.fromkeys(["rules (hints)", "encoder", "relations"], 0.0)
+    spent: dict[str, float] = {}
 
-    def timed(owner, attribute: str, stage: str):
-        inner = getattr(owner, attribute)
+    def timed(stage: str, inner):
+        spent.setdefault(stage, 0.0)
 
         def run(*a, **k):
             t0 = time.perf_counter()
@@ -131,18 +131,29 @@ def print_stages(pages: list[str], extractor) -> None:
                 return inner(*a, **k)
             finally:
                 spent[stage] += time.perf_counter() - t0
-        return mock.patch.object(owner, attribute, run)
+        return run
 
-    with timed(ModelComponent, "_rules", "rules (hints)"), timed(OnnxNetwork, "forward", "encoder"), \
-            timed(TorchNetwork, "forward", "encoder"), timed(NeuralExtractor, "_relations", "relations"):
+    stages = extractor.pipeline.stages
+    patches = [mock.patch.object(extractor.pipeline, "stages", [(n, timed(n, f)) for n, f in stages])]
+    patches += [mock.patch.object(owner, attribute, timed(stage, getattr(owner, attribute)))
+                for owner, attribute, stage in ((OnnxNetwork, "forward", "  encoder"), (TorchNetwork, "forward", "  encoder"),
+                                                (NeuralExtractor, "_relations", "  relations"))]
+    for patch in patches:
+        patch.start()
+    try:
         t0 = time.perf_counter()
         for i, text in enumerate(pages):
             extractor.extract_bytes(text.encode("utf-8"), f"page-{i}")
         total = time.perf_counter() - t0
-    spent["rest"] = total - sum(spent.values())
+    finally:
+        for patch in patches:
+            patch.stop()
+    if "model" in spent:
+        spent["  rest of model"] = spent["model"] - spent["  encoder"] - spent["  relations"]
+    spent["outside the stages"] = total - sum(v for k, v in spent.items() if not k.startswith(" "))
     print(f"  stages of baozhi model ({total:.2f} s):")
     for stage, seconds in spent.items():
-        print(f"    {stage:<14}: {seconds:6.2f} s  {seconds / total:5.1%}")
+        print(f"    {stage:<18}: {seconds:6.2f} s  {seconds / total:5.1%}")
 
 
 if __name__ == "__main__":

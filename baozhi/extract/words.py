@@ -8,6 +8,7 @@ import os
 import re
 import tempfile
 from array import array
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -149,6 +150,46 @@ def cut(text: str) -> list[str]:
 
     load_dictionary()
     return [word for piece in bounded_pieces(text) for word in jieba.lcut(piece)]
+
+
+SEGMENTERS = ("jieba", "pkuseg")
+
+
+def make_segmenter(name: str = "jieba", pkuseg_model: str | None = None) -> Callable[[str], list[str]]:
+    """The word segmenter the rules' entities are found with: jieba (default), or spacy-pkuseg from a
+    model the user gives (it has no model offline). The words cover the text exactly, spaces included."""
+    if name == "jieba":
+        return cut
+    if name != "pkuseg":
+        raise ValueError(f"unknown segmenter {name!r} ({' or '.join(SEGMENTERS)})")
+    if not pkuseg_model:
+        raise ValueError("--segmenter pkuseg needs --pkuseg-model PATH (spacy-pkuseg downloads its default model)")
+    if not Path(pkuseg_model).is_dir():
+        raise OSError(f"{pkuseg_model}: no pkuseg model there (a directory from spacy_pkuseg.train)")
+    import spacy_pkuseg
+
+    segmenter = spacy_pkuseg.pkuseg(str(pkuseg_model))
+
+    def pkuseg_cut(text: str) -> list[str]:
+        return [word for piece in bounded_pieces(text) for word in _covering(segmenter.cut(piece), piece)]
+
+    return pkuseg_cut
+
+
+def _covering(words: list[str], text: str) -> list[str]:
+    """pkuseg drops whitespace between words; put it back as words of its own, as jieba cuts it."""
+    out, pos = [], 0
+    for word in words:
+        start = text.find(word, pos)
+        if start < 0:  # pkuseg normalised something: give up on its words for this piece
+            return [text] if text else []
+        if start > pos:
+            out.append(text[pos:start])
+        out.append(word)
+        pos = start + len(word)
+    if pos < len(text):
+        out.append(text[pos:])
+    return out
 
 
 @lru_cache(maxsize=65536)
