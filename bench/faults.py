@@ -9,7 +9,7 @@ each trial injects one fault into a fresh run and resumes until the run complete
   refused, and the first must finish);
 - `edit_input`: an input page edited between a `kill -9` and `--resume` (the resume must be refused;
   the page is then restored and the run resumed);
-- `memory_bound`: a 2 MB page added to the archive, which takes its worker over `--max-memory`: the
+- `memory_bound`: a 6 MB page added to the archive, which takes its worker over `--max-memory`: the
   supervisor kills the worker, the page goes to errors.jsonl, and the run goes on;
 - `full_disk`: the run under RLIMIT_FSIZE (with SIGXFSZ ignored, so writes fail as on a full disk)
   at a random size, so that a part or a final file cannot be written: it must exit 3 with one line,
@@ -41,7 +41,7 @@ from make_archive import build  # noqa: E402
 
 FAULTS = ("kill_driver", "kill_worker", "delete_part", "corrupt_part", "second_run", "edit_input", "memory_bound",
           "full_disk")
-MAX_MEMORY = 450  # MB: a rules worker holds about 300 MB on ordinary pages, and more than 600 on a 2 MB one
+MAX_MEMORY = 300  # MB: a rules worker holds about 150 MB on ordinary pages, and about 450 on a 6 MB one
 TABLES = ("articles", "facts", "directives", "entities")
 
 
@@ -53,11 +53,11 @@ def command(archive: Path, out: Path, workers: int, resume: bool = False, extra:
 
 
 def big_page(folder: Path) -> Path:
-    """A page of 2 MB of ordinary sentences, in a folder of its own (listed after the archive)."""
+    """A page of 6 MB of ordinary sentences, in a folder of its own (listed after the archive)."""
     folder.mkdir(parents=True, exist_ok=True)
     line = "上半年，全省实现营业收入100亿元，同比增长5.5%，增速较一季度提高0.3个百分点。会议强调，要加快推进重点项目建设。\n"
     path = folder / "huge.txt"
-    path.write_text(line * (2_000_000 // len(line.encode())), encoding="utf-8")
+    path.write_text(line * (6_000_000 // len(line.encode())), encoding="utf-8")
     return folder
 
 
@@ -99,7 +99,7 @@ def inject(fault: str, archive: Path, out: Path, workers: int, rng: random.Rando
         errors = [json.loads(x) for x in (out / "errors.jsonl").read_text(encoding="utf-8").splitlines()] \
             if (out / "errors.jsonl").exists() else []
         hit = [e["reason"] for e in errors if e["path"].endswith("huge.txt")]
-        return f"exit {done.returncode}; the 2 MB page: {hit[0] if hit else 'not failed'}"
+        return f"exit {done.returncode}; the 6 MB page: {hit[0] if hit else 'not failed'}"
     if fault == "full_disk":
         sizes = sorted(p.stat().st_size for p in reference.rglob("*") if p.is_file())
         size = rng.randint(sizes[len(sizes) // 2], sizes[-1] - 1)  # some file, a part or a final one, will not fit
