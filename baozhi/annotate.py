@@ -77,7 +77,7 @@ def directives_stage(doc: PageDoc) -> None:
 class EntitiesStage:
     """The rules' names on every line of each article, with the words of the chosen segmenter."""
 
-    def __init__(self, segmenter: str = "jieba", pkuseg_model: str | None = None):
+    def __init__(self, segmenter: str | None = None, pkuseg_model: str | None = None):
         self.words = make_segmenter(segmenter, pkuseg_model)
 
     def __call__(self, doc: PageDoc) -> None:
@@ -120,9 +120,13 @@ class ModelStage:
                                      [e for a in doc.articles for e in a.entities], view) if self.use_hints else None
         found = zip(doc.articles, paragraphs, self.extractor.articles(view, paragraphs, hints), strict=True)
         for article, paras, (facts, directives, entities) in found:
-            outside = [e for e in article.entities if not any(s <= view.from_original(e.span.start) < t for s, t in paras)]
+            outside = [e for e in article.entities if not _within(view.from_original(e.span.start), paras)]
             article.facts, article.directives = facts, directives
             article.entities = sorted(entities + outside, key=lambda e: (e.span.start, e.span.end))
+
+
+def _within(position: int, ranges: list[tuple[int, int]]) -> bool:
+    return any(s <= position < t for s, t in ranges)
 
 
 class Pipeline:
@@ -148,12 +152,12 @@ class Pipeline:
 RULE_STAGES = ["articles", "facts", "directives", "entities", "checks"]
 
 
-def make_pipeline(segmenter: str = "jieba", pkuseg_model: str | None = None, model: str | None = None,
+def make_pipeline(segmenter: str | None = None, pkuseg_model: str | None = None, model: str | None = None,
                   quantize: bool = False, triage: str = "sentence", backend: str = "auto",
                   threads: int = 1) -> Pipeline:
     """The rules' stages; with `model`, a fine-tuned model replaces their facts, directives and
     entities (the rules' facts and directives run only for a model trained with hints).
-    `segmenter` cuts the rules' words: jieba, or pkuseg with a model path."""
+    `segmenter` cuts the rules' words: jieba (default), or pkuseg with a model path."""
     entities = EntitiesStage(segmenter, pkuseg_model)
     load_dictionary()  # jieba's part-of-speech column (and its words), once per process
     if not model:

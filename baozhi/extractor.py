@@ -79,7 +79,7 @@ class Extractor:
             self.name = model_version(model, quantize)
         else:
             model, self.name = None, MISSING_MODEL_NAME if missing else EXTRACTOR_NAME
-        self.pipeline = make_pipeline(segmenter or "jieba", pkuseg_model, model=str(model) if model else None,
+        self.pipeline = make_pipeline(segmenter, pkuseg_model, model=str(model) if model else None,
                                       quantize=quantize, triage=triage, backend=backend, threads=threads)
 
     @classmethod

@@ -72,6 +72,7 @@ def test_segmenter_errors_are_clear(tmp_path):
         make_segmenter("pkuseg", str(tmp_path / "absent"))
     with pytest.raises(ValueError, match="unknown segmenter"):
         make_segmenter("char")
+    assert make_segmenter() is make_segmenter("jieba")  # no name: jieba's words
 
 
 @given(st.text(alphabet="上半年全省实现营业收入亿元同比增长会议强调 ，。\u30005.%ABC", max_size=60))

@@ -155,10 +155,10 @@ def cut(text: str) -> list[str]:
 SEGMENTERS = ("jieba", "pkuseg")
 
 
-def make_segmenter(name: str = "jieba", pkuseg_model: str | None = None) -> Callable[[str], list[str]]:
-    """The word segmenter the rules' entities are found with: jieba (default), or spacy-pkuseg from a
+def make_segmenter(name: str | None = None, pkuseg_model: str | None = None) -> Callable[[str], list[str]]:
+    """The word segmenter the rules' entities are found with: jieba (the default, `None`), or spacy-pkuseg from a
     model the user gives (it has no model offline). The words cover the text exactly, spaces included."""
-    if name == "jieba":
+    if name in (None, "jieba"):
         return cut
     if name != "pkuseg":
         raise ValueError(f"unknown segmenter {name!r} ({' or '.join(SEGMENTERS)})")
