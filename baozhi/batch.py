@@ -5,6 +5,8 @@ of every output (documents, errors, Parquet tables), each written atomically; th
 commits the chunk with a marker file. A killed run resumes by redoing only uncommitted chunks,
 and the final files (documents.jsonl, errors.jsonl, stitched articles, manifest.json) are
 assembled from committed parts, so every page lands exactly once whatever the worker count.
+A finished run keeps one copy of its documents: their parts are cut back out of documents.jsonl
+when a later run needs to check them.
 """
 
 from __future__ import annotations
@@ -660,9 +662,11 @@ def run_batch(inputs: list[str], out: str | Path, *, workers: int = 1, engine: s
     manifest_path = out / "manifest.json"
     if manifest_path.exists():
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        _restore_documents(out)
         complete = manifest.get("plan") == plan and manifest.get("status") == "complete"
         damaged = _damaged(out) if complete else []
         if complete and not damaged:
+            _drop_document_parts(out)
             return Summary(total, manifest["failed"], 0, 0, 0.0, already_complete=True)
         if damaged and not resume:
             raise BatchError(f"{out}: {damaged[0][1]} ({len(damaged)} damaged chunk(s)); "
@@ -844,4 +848,25 @@ def finalize(out: Path, plan: dict, files: dict[str, str], pattern: str | None, 
         "tables": {name: f"{name}/part-*.parquet" for name in SCHEMAS} | {"articles_stitched": "articles_stitched.parquet"},
     }
     write_atomic(out / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
+    _drop_document_parts(out)
     return failed
+
+
+def _drop_document_parts(out: Path) -> None:
+    """documents.jsonl holds them now: a finished run keeps no second copy of its documents."""
+    for part in (out / WORK / "documents").glob("part-*.jsonl"):
+        part.unlink()
+
+
+def _restore_documents(out: Path) -> None:
+    """Cut a finished run's documents.jsonl back into the chunk parts `finalize` removed, so a resume
+    can verify each chunk against its marker's sha256; bytes that differ mark the chunk for redoing."""
+    parts = out / WORK / "documents"
+    target = out / "documents.jsonl"
+    if any(parts.glob("part-*.jsonl")) or not target.exists():
+        return
+    with open(target, encoding="utf-8") as src:
+        for marker in sorted((out / WORK / "done").glob("part-*.json")):
+            done = json.loads(marker.read_text(encoding="utf-8"))
+            lines = [src.readline() for _ in done["pages"]]
+            write_atomic(parts / f"{part_name(done['index'])}.jsonl", "".join(lines))

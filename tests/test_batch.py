@@ -326,6 +326,25 @@ def test_pages_over_a_bound_or_that_kill_their_worker_fail_alone(tmp_path, monke
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
 
 
+def test_a_finished_run_keeps_one_copy_of_its_documents_and_resume_checks_it(tmp_path, capsys):
+    archive = make_archive(tmp_path / "in", 8)
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    run_batch([str(archive)], out, pattern=PATTERN, chunk_size=2, quiet=True, config=RULES)
+    run_batch([str(archive)], clean, pattern=PATTERN, chunk_size=2, quiet=True, config=RULES)
+    assert not list((out / "_work" / "documents").glob("*"))
+    assert run_batch([str(archive)], out, pattern=PATTERN, chunk_size=2, quiet=True, config=RULES).already_complete
+    assert not list((out / "_work" / "documents").glob("*"))
+    documents = out / "documents.jsonl"
+    lines = documents.read_text(encoding="utf-8").splitlines(keepends=True)
+    documents.write_text("".join(lines[:2] + lines[3:]), encoding="utf-8")  # one page lost in the middle
+    args = ["batch", "--extractor", "rules", str(archive), "--out", str(out), "--chunk-size", "2", "--path-pattern", PATTERN, "--quiet"]
+    assert main(args) == 2
+    assert "documents/part-00001.jsonl was altered" in capsys.readouterr().err
+    assert main(args + ["--resume"]) == 0
+    assert documents.read_bytes() == (clean / "documents.jsonl").read_bytes()
+    assert not list((out / "_work" / "documents").glob("*"))
+
+
 def test_a_part_altered_with_the_same_row_count_is_redone_on_resume(tmp_path, capsys):
     archive = make_archive(tmp_path / "in", 8)
     out, clean = tmp_path / "out", tmp_path / "clean"
