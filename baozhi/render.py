@@ -14,7 +14,8 @@ from html import escape
 from pathlib import Path
 
 from .files import PredictionError, load_predictions
-from .interchange import COLOURS, ENTITY_LABELS
+from .interchange import COLOURS
+from .layers import ENTITY_LABELS
 from .model import page_to_json
 
 FACT_SLOTS = ("metric", "value", "change", "basis", "period", "scope")
