@@ -140,3 +140,13 @@ def test_prices_per_unit_keep_their_unit():
     facts = baozhi.load("rules")("价格\n本报讯　6月份，水泥平均成交价为383元/吨，猪肉价格为每公斤28.45元。\n",
                                  name="p.txt").articles[0].facts
     assert [(f.value.span.text, f.value.unit) for f in facts] == [("383元/吨", "元/吨"), ("每公斤28.45元", "元/公斤")]
+
+
+@pytest.mark.parametrize("body, unit", [
+    ("某类断面比例为0.6%，与上年持平。", "百分点"),  # flat, of a figure printed in %
+    ("全国城镇调查失业率为5.0%，与上月持平。", "百分点"),
+    ("全市实现营业收入120亿元，与上年持平。", "%"),  # flat, of an amount: a growth rate of 0 %
+])
+def test_flat_change_takes_the_unit_of_what_it_holds_level(extractor, body, unit):
+    (fact,) = facts(extractor, body)
+    assert fact.change.number == 0 and fact.change.unit == unit and fact.change.of == "level"

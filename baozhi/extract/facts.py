@@ -457,9 +457,11 @@ class FactExtractor:
             st.basis = basis
         elif is_change and not cl.in_brackets:
             basis = st.basis
-        if is_change and direction == "持平" and (rate_word or inherited and st.last_fact is not None
-                                                 and st.last_fact.change is not None and st.last_fact.change.unit == "百分点"):
-            unit = "百分点"
+        prior_fact = st.last_fact if inherited else None
+        if is_change and direction == "持平" and (rate_word or prior_fact is not None and (
+                prior_fact.change is not None and prior_fact.change.unit == "百分点"
+                or prior_fact.change is None and prior_fact.value is not None and prior_fact.value.unit == "%")):
+            unit = "百分点"  # flat, of a figure printed in %: no move in percentage points
         if is_change:
             sign = direction_sign(direction, metric_span.text if not inherited else "")
             of = "level"
