@@ -865,7 +865,7 @@ def _restore_documents(out: Path) -> None:
     target = out / "documents.jsonl"
     if any(parts.glob("part-*.jsonl")) or not target.exists():
         return
-    with open(target, encoding="utf-8") as src:
+    with open(target, encoding="utf-8", newline="") as src:  # the bytes as written, no newline translation
         for marker in sorted((out / WORK / "done").glob("part-*.json")):
             done = json.loads(marker.read_text(encoding="utf-8"))
             lines = [src.readline() for _ in done["pages"]]
