@@ -662,8 +662,9 @@ def run_batch(inputs: list[str], out: str | Path, *, workers: int = 1, engine: s
     manifest_path = out / "manifest.json"
     if manifest_path.exists():
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        _restore_documents(out)
         complete = manifest.get("plan") == plan and manifest.get("status") == "complete"
+        if complete:
+            _restore_documents(out)
         damaged = _damaged(out) if complete else []
         if complete and not damaged:
             _drop_document_parts(out)

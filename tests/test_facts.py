@@ -143,10 +143,10 @@ def test_prices_per_unit_keep_their_unit():
 
 
 @pytest.mark.parametrize("body, unit", [
-    ("某类断面比例为0.6%，与上年持平。", "百分点"),  # flat, of a figure printed in %
-    ("全国城镇调查失业率为5.0%，与上月持平。", "百分点"),
-    ("全市实现营业收入120亿元，与上年持平。", "%"),  # flat, of an amount: a growth rate of 0 %
+    ("外资企业出口占比为31.5%，与上年持平。", "百分点"),  # flat, of a figure printed in %
+    ("全省空气质量优良天数比率为88.2%，与上月持平。", "百分点"),
+    ("全区完成货物运输量3.6亿吨，与上年持平。", "%"),  # flat, of an amount: a growth rate of 0 %
 ])
-def test_flat_change_takes_the_unit_of_what_it_holds_level(extractor, body, unit):
+def test_a_flat_change_moves_in_the_unit_of_what_it_holds(extractor, body, unit):
     (fact,) = facts(extractor, body)
     assert fact.change.number == 0 and fact.change.unit == unit and fact.change.of == "level"

@@ -208,6 +208,13 @@ def scope_kind(scope: str | None) -> str | None:
     return "group" if re.search(GROUP_SCOPE, scope) else "region"
 
 
+def _moves_in_points(fact: Fact) -> bool:
+    """Whether a 持平 of what `fact` holds is 0 百分点: its change is in 百分点, or its value is printed in %."""
+    if fact.change is not None:
+        return fact.change.unit == "百分点"
+    return fact.value is not None and fact.value.unit == "%"
+
+
 class FactExtractor:
     def __init__(self, view: TextView, year: int | None = None):
         self.view = view
@@ -457,19 +464,16 @@ class FactExtractor:
             st.basis = basis
         elif is_change and not cl.in_brackets:
             basis = st.basis
-        prior_fact = st.last_fact if inherited else None
-        if is_change and direction == "持平" and (rate_word or prior_fact is not None and (
-                prior_fact.change is not None and prior_fact.change.unit == "百分点"
-                or prior_fact.change is None and prior_fact.value is not None and prior_fact.value.unit == "%")):
-            unit = "百分点"  # flat, of a figure printed in %: no move in percentage points
+        prior = st.last_fact if inherited else None
+        if is_change and direction == "持平" and (rate_word or prior is not None and _moves_in_points(prior)):
+            unit = "百分点"
         if is_change:
             sign = direction_sign(direction, metric_span.text if not inherited else "")
             of = "level"
             if unit == "百分点" and (rate_word or inherited and not is_share):
                 of = "rate"
             change = Change(self.span(cl.start + change_span[0], cl.start + change_span[1]), sign * number, unit, of)
-            prior = st.last_fact
-            if (inherited and prior is not None and prior.change is None and prior.value is not None
+            if (prior is not None and prior.change is None and prior.value is not None
                     and (unit != "百分点" or prior.value.unit == "%") and not cl.in_brackets):
                 change.of = "level"  # a 百分点 move of a value printed in % is a move of that level
                 prior.change = change

@@ -9,7 +9,6 @@ the page itself. One module per format (`labelstudio`, `doccano`, `docbin`, `con
 shared model and `io` sniffs, reads and writes files.
 """
 
-from ..layers import ENTITY_LABELS
 from .conll import to_conll
 from .docbin import to_docbin
 from .doccano import doccano_graph, from_doccano, to_doccano
@@ -30,7 +29,7 @@ from .io import gold_json, read_docs, sniff, write_docs
 from .labelstudio import from_labelstudio, labelstudio_config, labelstudio_graph, to_labelstudio
 
 __all__ = [
-    "COLOURS", "ENTITY_LABELS", "LABELS", "ConvertError", "Graph", "PageDoc", "PageFinder", "Region",
+    "COLOURS", "LABELS", "ConvertError", "Graph", "PageDoc", "PageFinder", "Region",
     "doccano_graph", "from_doccano", "from_labelstudio", "gold_json", "gold_to_graph", "graph_to_gold",
     "import_graph", "labelstudio_config", "labelstudio_graph", "prediction_to_gold", "read_docs", "sniff",
     "to_conll", "to_docbin", "to_doccano", "to_labelstudio", "write_docs",
