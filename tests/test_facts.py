@@ -150,3 +150,30 @@ def test_prices_per_unit_keep_their_unit():
 def test_a_flat_change_moves_in_the_unit_of_what_it_holds(extractor, body, unit):
     (fact,) = facts(extractor, body)
     assert fact.change.number == 0 and fact.change.unit == unit and fact.change.of == "level"
+
+
+def test_a_listed_firm_and_its_brand_are_the_scope(extractor):
+    fs = facts(extractor, "星澜半导体（688321）昨日公布年报。星澜半导体全年营业收入86.5亿元，同比增长12.0%。\n\n"
+                          "星澜表示，第四季度毛利率为41.2%。", title="星澜半导体营收增长")
+    assert [f.scope.text for f in fs] == ["星澜半导体", "星澜"]
+    assert {f.scope_kind for f in fs} == {"company"}
+
+
+def test_an_industry_or_a_place_with_an_industry_word_is_no_firm(extractor):
+    fs = facts(extractor, "上半年，全国冷链物流总额2.9万亿元，同比增长4.1%。浙江省通信业务收入120亿元。")
+    assert [f.metric.text for f in fs] == ["冷链物流总额", "冷链物流总额", "通信业务收入"] or \
+        [f.metric_name for f in fs][0] == "冷链物流总额"
+    assert all(f.scope_kind != "company" for f in fs)
+
+
+def test_a_firm_named_inside_a_clause_scopes_its_sentence_only(extractor):
+    fs = facts(extractor, "上半年共有20家企业上市，其中最大的新股为岚帆科技，集资约12.5亿港元。"
+                          "全年新股集资额预计为500亿港元。")
+    by_value = {f.value.span.text: f for f in fs if f.value}
+    assert by_value["约12.5亿港元"].scope.text == "岚帆科技"
+    assert by_value["500亿港元"].scope is None
+
+
+def test_metric_names_keep_their_digits(extractor):
+    fs = facts(extractor, "5月，28种重点监测蔬菜平均批发价格为每公斤4.82元。5年期以上LPR为3.95%。")
+    assert [f.metric.text for f in fs] == ["28种重点监测蔬菜平均批发价格", "5年期以上LPR"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import accumulate
 
 from ..lexicon import (
     COMPANY_SUFFIXES,
@@ -30,7 +31,7 @@ from ..lexicon import (
 )
 from ..model import Change, Fact, Span, TextView, Value
 from ..numbers import QUANTITY, normalize_period, parse_quantity
-from .words import first_word, is_place, tag
+from .words import cut, first_word, has_place_suffix, is_place, tag
 
 PERIOD = re.compile(
     r"(?:\d{4}年|今年|去年|上年|本年)?(?:上半年|下半年|前三季度|前[一二三四]季度|第?[一二三四]季度?(?:末|初)?|全年|今年以来|年内"
@@ -59,15 +60,65 @@ COMPANY = re.compile(r"(?P<brand>[\u4e00-\u9fff]{2,4}?)(?:" + alternation(COMPAN
                      + r")(?:[（(](?:[\u4e00-\u9fff]{2,4}|\d{4,6}(?:\.HK)?)[）)])?")
 
 
+# A stock code after a name marks a listed firm, whatever its name ends with (`华锂科技（300871）`);
+# a bracketed year (`白皮书（2023）`) is not a code.
+LISTED = re.compile(r"(?P<name>[\u4e00-\u9fffA-Za-z*]{2,})[（(]\s*(?:股票代码[:：]\s*)?"
+                    r"(?!(?:19|20)\d\d[）)])\d{4,6}(?:\.[A-Z]{2})?\s*[）)]")
+_WORD_TAGS = ("n", "vn", "v", "vd", "a", "an", "ad", "d", "p", "c", "r", "m", "q", "t", "f", "s", "u", "j", "l", "i",
+              "b", "zg")  # a brand tagged so is a common word; names (nr, nz, nt) and unknown words pass
+_FIRM_ONLY_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "股份", "集团", "银行", "证券", "保险", "人寿", "控股",
+                       "地产", "置业", "实业")  # a place before these is a firm (`江南银行`), before 半导体 an industry
+
+
+# `恒生科技指数`, `半导体板块`, `香港银行公会`: the name is part of a longer noun
+_NOT_FIRM_AFTER = ("指数", "板块", "行业", "产业", "企业", "领域", "类", "公会", "协会", "同业", "业", "界")
+
+
+def _brand_ok(brand: str, suffix: str) -> bool:
+    if re.search("[的之是和与及或在占年月]", brand) or has_place_suffix(brand):
+        return False
+    kind = tag(brand)
+    if kind == "ns" or is_place(brand):
+        return suffix.startswith(_FIRM_ONLY_SUFFIXES)
+    if kind in _WORD_TAGS:
+        return False
+    lead = first_word(brand)
+    if len(lead) >= 2 and lead != brand:
+        return tag(lead) not in _WORD_TAGS or is_place(lead)
+    kind = tag(lead)
+    return kind not in ("v", "p", "c", "d", "r", "m", "q", "u", "zg", "a") or kind == "v" and len(brand) == 2
+
+
 def company_at(text: str, pos: int) -> int | None:
     """The end of a company name starting at `pos`, or None (a generic `商业银行` is a group)."""
     m = COMPANY.match(text, pos)
-    if m is None or text.startswith(GENERIC_FIRM_STARTS, pos):
+    if m is None or text.startswith(GENERIC_FIRM_STARTS, pos) or text.startswith(_NOT_FIRM_AFTER, m.end()):
         return None
-    lead = first_word(m["brand"])
-    if any((tag(w) or "").startswith(("n", "v", "a")) and not is_place(w) for w in (m["brand"], lead)):
-        return None  # `新能源汽车`, `社会物流`: an industry, not a firm's brand
+    if not _brand_ok(m["brand"], text[m.end("brand"):m.end()]):
+        return None  # `新能源汽车`, `社会物流`, `台湾半导体`: an industry, not a firm's brand
+    words, at = cut(text[pos:m.end() + 2]), 0
+    while at < len(m["brand"]):
+        at += len(words.pop(0))
+    if at != len(m["brand"]):
+        return None  # `受房地产`: the suffix is the end of a longer word
     return m.end()
+
+
+def firm_names(text: str) -> list[str]:
+    """The firms an article names with a stock code, and their brand without the suffix (`华晶`)."""
+    names = []
+    for m in LISTED.finditer(text):
+        run = m["name"]
+        start = next((i for i in range(max(0, len(run) - 8), len(run) - 1) if company_at(run, i) == len(run)), None)
+        names.append(run[start:] if start is not None else run[-4:])
+    return names
+
+
+def brand_of(name: str) -> str | None:
+    """`华晶半导体` → `华晶`: the short form later sentences use, unless it is a place or a common word."""
+    m = COMPANY.fullmatch(name)
+    brand = m["brand"] if m else None
+    return brand if brand and not is_place(brand) and tag(brand) not in _WORD_TAGS else None
 
 
 # The period word of a Taiwan `年增`/`月减`/`季增` change, right before its direction word.
@@ -92,6 +143,13 @@ _LIGHT_VERB = re.compile(r"(?:力争|确保|预计|有望|计划|目标)?(?:共)
 # Inside a phrase: what precedes a company's figure (`北辰化工预计一季度归母净利润`, `公司旅客运输量`).
 _PHRASE_CUT = re.compile(r"(?:预计|预测|预期|计划|目标|力争)")
 _SEP = "、和及与"
+# The words a metric phrase is read from: with the digits inside a name (`28种蔬菜`, `5年期LPR`,
+# `10G-PON`), or split at every digit but `5G`.
+_WORD_WITH_DIGITS = re.compile(r"(?:\d+(?=[\u4e00-\u9fffA-Za-z])|[\u4e00-\u9fffA-Za-z&]|(?<=[A-Za-z]) (?=[A-Za-z])"
+                               r"|(?<=[A-Za-z0-9])-(?=[A-Za-z0-9]))+")
+_WORD = re.compile(r"(?:\d+[A-Za-z]|[\u4e00-\u9fffA-Za-z&]|(?<=[A-Za-z]) (?=[A-Za-z]))+")
+_GLUE_TAGS = ("p", "v", "c", "u", "d")
+_FIRM_QUALIFIER = re.compile(r"[（(][\u4e00-\u9fff]{2,4}[）)]")  # `腾飞银行（香港）`: part of the firm's name
 # Words that open or close a metric phrase without belonging to it (`今年高校毕业生规模`, `毛利率预估介于`).
 _TIME_LEAD = re.compile(r"(?:今年|去年|上年|当日|昨日|同日|全天|全日|当月|同月|本月|目前|当前|年内|第?[一二三四]季度?|前\d+月"
                         r"|[上下]半年|前三季度)+")
@@ -115,6 +173,8 @@ class ParagraphState:
     metric_is_share: bool = False
     listed_scopes: list[Span | None] = field(default_factory=list)  # the last 分别 list's scopes
     basis: Span | None = None  # the last basis printed in the current sentence
+    scope_until_sentence_end: Span | None = None  # the scope to go back to when a firm named mid-clause is done
+    scope_is_local: bool = False
     listed_values: list[Fact] = field(default_factory=list)  # the sentence's last 分别 list of values
 
 
@@ -219,6 +279,7 @@ class FactExtractor:
     def __init__(self, view: TextView, year: int | None = None):
         self.view = view
         self.year = year  # the article's year (masthead date): relative periods resolve against it
+        self.firms: list[str] = []  # the article's firms so far, full names and brands, longest first
 
     def _view_text(self, span: Span) -> str:
         return self.view.text[self.view.from_original(span.start):self.view.from_original(span.end)]
@@ -228,7 +289,8 @@ class FactExtractor:
         if fact.period is not None:
             fact.period_norm = normalize_period(self._view_text(fact.period), self.year)
         fact.basis_class = basis_class(self._view_text(fact.basis)) if fact.basis else None
-        fact.scope_kind = scope_kind(self._view_text(fact.scope)) if fact.scope else None
+        scope = self._view_text(fact.scope) if fact.scope else None
+        fact.scope_kind = "company" if scope in self.firms else scope_kind(scope)
         figure = fact.change or fact.value
         first = min(x.span.start for x in (fact.value, fact.change) if x is not None) if figure else fact.metric.start
         fact.modality = modality(self.view.text[self.view.from_original(fact.evidence.start):
@@ -244,15 +306,22 @@ class FactExtractor:
         sentence."""
         facts: list[Fact] = []
         art = ArticleState()
+        self.firms = []
+        for start, end in [*headings, *paragraphs]:
+            for name in firm_names(self.view.text[start:end]):
+                self._know_firm(name)
         for start, end in headings:
+            self._firm_in(self.view.text[:end], start)  # `华晶半导体7月营收…`: the firm later clauses name
             for m in PERIOD.finditer(self.view.text, start, end):
                 art.period = self.span(m.start(), m.end())
         for start, end in paragraphs:
-            state = ParagraphState(period=art.period, scope=art.company)
+            state = ParagraphState(period=art.period, scope=art.company if len(self._firm_roots()) == 1 else None)
             text = self.view.text[start:end]
             for s_start, s_end in _sentences(text):
                 evidence = self.span(start + s_start, start + s_end)
                 state.basis, state.listed_values = None, []
+                if state.scope_is_local:
+                    state.scope, state.scope_is_local = state.scope_until_sentence_end, False
                 for clause in _clauses(text[s_start:s_end], start + s_start):
                     facts.extend(self._clause(clause, state, art, evidence))
             art.period = state.period
@@ -276,15 +345,22 @@ class FactExtractor:
         if lead:
             pos += lead.end()
         scope_m = self._scope(text, pos) if "分别" not in text else None
-        firm_scope = bool(scope_m) and company_at(text, scope_m[0]) == scope_m[1]
+        mid_clause = scope_m is None and "分别" not in text and (scope_m := self._firm_in(text, pos)) is not None
+        firm_scope = bool(scope_m) and text[scope_m[0]:scope_m[1]] in self.firms
         if scope_m:
-            scope_span = self.span(cl.start + scope_m[0], cl.start + scope_m[1])
+            end = cl.start + scope_m[1]
+            qualifier = _FIRM_QUALIFIER.match(self.view.text, end) if firm_scope and end == cl.end else None
+            scope_span = self.span(cl.start + scope_m[0], qualifier.end() if qualifier else end)
             pos = scope_m[1] + (text[scope_m[1]:scope_m[1] + 1] == "的")
+            if mid_clause and not st.scope_is_local:  # `最大的新股为美宜食品，集资…`: this sentence only
+                st.scope_until_sentence_end, st.scope_is_local = st.scope, True
+            elif not mid_clause:
+                st.scope_is_local = False
             if not cl.in_brackets:
                 st.scope = scope_span
             if not art.scopes or art.scopes[-1].text != scope_span.text:
                 art.scopes.append(scope_span)
-            if firm_scope:
+            if firm_scope and not mid_clause:
                 art.company = scope_span
         quantities = [q for q in QUANTITY.finditer(text, pos) if _is_statistic(text, q, q.group("unit") or "成")]
         if "分别" in text and len(quantities) > 1:
@@ -319,7 +395,7 @@ class FactExtractor:
         m = SCOPE.match(text, pos)
         if m:
             return pos, m.end()
-        firm = company_at(text, pos)
+        firm = self._firm_at(text, pos)
         if firm is not None:
             return pos, firm
         head = text[pos:pos + 12]
@@ -332,6 +408,51 @@ class FactExtractor:
             return pos, end + (suffix.end() if suffix else 0)
         return None
 
+    def _know_firm(self, name: str) -> None:
+        for known in (name, brand_of(name)):
+            if known and known not in self.firms:
+                self.firms.append(known)
+        self.firms.sort(key=len, reverse=True)
+
+    def _firm_roots(self) -> set[str]:
+        """The distinct firms named so far (a brand and its full name are one): one firm's article
+        carries it to later paragraphs, a market report with several does not."""
+        return {brand_of(n) or n for n in self.firms}
+
+    def _firm_at(self, text: str, pos: int) -> int | None:
+        """The end of a firm's name at `pos`: one the article named before, else a company name."""
+        for name in self.firms:
+            if text.startswith(name, pos):
+                return pos + len(name)
+        end = company_at(text, pos)
+        if end is not None:
+            self._know_firm(text[pos:end])
+        return end
+
+    def _firm_in(self, text: str, pos: int) -> tuple[int, int] | None:
+        """A known firm named inside the clause before its first figure (`晶圆代工大厂华晶半导体7月营收`)."""
+        first = QUANTITY.search(text, pos)
+        limit = first.start() if first else len(text)
+        hits = [(i, i + len(n)) for n in self.firms if 0 <= (i := text.find(n, pos, limit))]
+        if not hits and COMPANY.search(text, pos, limit):
+            # A name starts at a word (`大厂|华晶|半导体`, not `大厂华晶…`), else right after a one-character
+            # function word that jieba glued to it (`为岚帆|科技`).
+            starts = list(accumulate(len(w) for w in cut(text[pos:limit])))
+            glued = [at for at in range(pos + 1, limit) if tag(text[at - 1]) in _GLUE_TAGS
+                     and (m := COMPANY.match(text, at)) and len(m["brand"]) == 2]
+            for candidates in ([pos, *(pos + n for n in starts[:-1])], glued):
+                ends = {}
+                for at in candidates:
+                    end = company_at(text[:limit], at)
+                    if end is not None:
+                        ends[end] = at  # the latest start for each end: the brand, not its descriptor
+                hits = [(start, end) for end, start in ends.items()]
+                if hits:
+                    break
+            for start, end in hits:
+                self._know_firm(text[start:end])
+        return min(hits) if hits else None
+
     def _metric_phrase(self, text: str, start: int, end: int, allow_bare: bool = False) -> tuple[int, int] | None:
         """The metric noun phrase in text[start:end]: after the last verb, ending at a head."""
         seg = text[start:end]
@@ -342,7 +463,15 @@ class FactExtractor:
             if seg_strip[share.start()] == "的":
                 s += 1
             return s, start + share.end()
-        words = list(re.finditer(r"(?:\d+[A-Za-z]|[\u4e00-\u9fffA-Za-z&]|(?<=[A-Za-z]) (?=[A-Za-z]))+", seg_strip))
+        for words in (_WORD_WITH_DIGITS, _WORD):  # `28种蔬菜价格`, else the words between the digits
+            found = self._head_phrase(seg_strip, words, start, end, allow_bare)
+            if found is not None:
+                return found
+        return None
+
+    def _head_phrase(self, seg_strip: str, words_re: re.Pattern, start: int, end: int,
+                     allow_bare: bool) -> tuple[int, int] | None:
+        words = list(words_re.finditer(seg_strip))
         if not words:
             return None
         last = words[-1]
@@ -356,15 +485,15 @@ class FactExtractor:
         tail = re.search(r"[的等]([^的等]{2,})$", seg_strip[phrase_start:last.end()])
         if tail and METRIC_HEAD.search(tail.group(1)):
             phrase_start += tail.start(1)
-        firm = company_at(seg_strip, phrase_start)
+        firm = self._firm_at(seg_strip, phrase_start)
         if firm is not None and last.end() - firm >= 2:
             phrase_start = firm  # the company is the scope, not part of the metric
         elif seg_strip.startswith(("公司", "该公司"), phrase_start) and last.end() - phrase_start >= 4:
             phrase_start += 3 if seg_strip.startswith("该", phrase_start) else 2
-        for cut in [*_PHRASE_CUT.finditer(seg_strip, phrase_start, last.end()),
-                    *PERIOD.finditer(seg_strip, phrase_start, last.end())]:
-            if last.end() - cut.end() >= 2 and cut.end() > phrase_start:
-                phrase_start = cut.end()
+        for cut_at in [*_PHRASE_CUT.finditer(seg_strip, phrase_start, last.end()),
+                       *PERIOD.finditer(seg_strip, phrase_start, last.end())]:
+            if last.end() - cut_at.end() >= 2 and cut_at.end() > phrase_start:
+                phrase_start = cut_at.end()
         lead = _TIME_LEAD.match(seg_strip, phrase_start, last.end())
         if lead and last.end() - lead.end() >= 2:
             phrase_start = lead.end()
@@ -374,7 +503,8 @@ class FactExtractor:
         if len(phrase) < 2:
             return None
         if not METRIC_HEAD.search(phrase) and not any(phrase.endswith(w) for w in RATE_WORDS):
-            if not (allow_bare and 2 <= len(phrase) <= 8 and end - start - len(seg_strip) <= 3):
+            if not (allow_bare and 2 <= len(re.sub(r"\d+", "", phrase)) <= 8 and end - start - len(seg_strip) <= 3
+                    and not PERIOD.search(phrase)):  # `到2025年末` is a date, `5年期以上LPR` a name
                 return None
         return start + phrase_start, start + last.end()
 
