@@ -177,3 +177,19 @@ def test_a_firm_named_inside_a_clause_scopes_its_sentence_only(extractor):
 def test_metric_names_keep_their_digits(extractor):
     fs = facts(extractor, "5月，28种重点监测蔬菜平均批发价格为每公斤4.82元。5年期以上LPR为3.95%。")
     assert [f.metric.text for f in fs] == ["28种重点监测蔬菜平均批发价格", "5年期以上LPR"]
+
+
+@pytest.mark.parametrize("basis", ["较上周末", "较2022年同期", "比2021年1—6月份", "较去年12月"])
+def test_a_basis_keeps_its_whole_period(extractor, basis):
+    (f,) = facts(extractor, f"某基金份额为120亿份，{basis}增长3.5%。")
+    assert f.basis.text == basis
+
+
+def test_a_basis_alone_in_its_clause_governs_the_next_change(extractor):
+    fs = facts(extractor, "上月某省电子产品订单金额为52亿元，与去年同期相比，增加6.2%。")
+    assert [f.basis.text for f in fs] == ["与去年同期相比"]
+
+
+def test_reporting_words_stay_out_of_a_metric_name(extractor):
+    fs = facts(extractor, "晨岚电子（300999）昨日公布，预估5月出口为80亿元；同日公布4月合并营收为65亿元。")
+    assert [f.metric_name for f in fs] == ["出口", "合并营收"]

@@ -39,10 +39,11 @@ PERIOD = re.compile(
     r"|\d{1,2}月(?!\d{1,2}[日号])(?:份)?(?:末|底|初|上旬|中旬|下旬|以来)?)"
     r"|\d{4}年(?:末|底|初)?|上年同期|去年同期|本月|上月|年末|年底|年初|上旬|中旬|下旬|报告期内|报告期|假期期间|目前|昨日|当日|同日"
 )
+_MONTHS = r"\d{1,2}(?:[—\-–~～至]\d{1,2})?月份?(?:末|底)?"
 BASIS = re.compile(r"同比|环比|按年|按月|按季"
-                   r"|(?:较|比|与)(?:(?:上年|去年|上月|上季度|前一年|上一年|今年)(?:同期|全年|年末|年初|底|末|同月)?"
-                   r"|前一交易日|上一交易日|上周|前一日|上日|上一周"
-                   r"|第?[一二三四]季度(?:末)?|\d{1,2}(?:[—\-–]\d{1,2})?月份?(?:末|底)?|\d{4}年(?:末|底)?|上半年"
+                   rf"|(?:较|比|与)(?:(?:上年|去年|上月|上季度|前一年|上一年|今年)(?:同期|全年|年末|年初|底|末|同月|{_MONTHS})?"
+                   r"|前一交易日|上一交易日|上周末?|前一日|上日|上一周"
+                   rf"|第?[一二三四]季度(?:末)?|{_MONTHS}|\d{{4}}年(?:同期|末|底|全年|上半年|{_MONTHS})?|上半年"
                    r"|前三季度|同期)(?:相比)?")
 _DIRECTION_ALT = alternation(UP_WORDS + DOWN_WORDS)
 CHANGE = re.compile(rf"(?P<dir>{_DIRECTION_ALT})(?:了)?(?P<q>" + QUANTITY.pattern + ")")
@@ -149,6 +150,10 @@ _WORD_WITH_DIGITS = re.compile(r"(?:\d+(?=[\u4e00-\u9fffA-Za-z])|[\u4e00-\u9fffA
                                r"|(?<=[A-Za-z0-9])-(?=[A-Za-z0-9]))+")
 _WORD = re.compile(r"(?:\d+[A-Za-z]|[\u4e00-\u9fffA-Za-z&]|(?<=[A-Za-z]) (?=[A-Za-z]))+")
 _GLUE_TAGS = ("p", "v", "c", "u", "d")
+# Words before a metric that say when or how it was reported, not what it is (`全天净买入`, `预估5月出口`).
+_NOT_QUALIFIER = re.compile(r"(?:全天|半日|单月|当日|同日|当月|昨日|今日|全年|累计|合计|预估|预计|计划|公布|发布|公司|集团|"
+                            r"今年|去年|上年|本年|前\d+月|前[一二三四五六七八九十]+个?月|[上下]半年|第?[一二三四]季度?末?|\d+月|"
+                            r"发展|约|共)+")
 _FIRM_QUALIFIER = re.compile(r"[（(][\u4e00-\u9fff]{2,4}[）)]")  # `腾飞银行（香港）`: part of the firm's name
 # Words that open or close a metric phrase without belonging to it (`今年高校毕业生规模`, `毛利率预估介于`).
 _TIME_LEAD = re.compile(r"(?:今年|去年|上年|当日|昨日|同日|全天|全日|当月|同月|本月|目前|当前|年内|第?[一二三四]季度?|前\d+月"
@@ -366,6 +371,9 @@ class FactExtractor:
         if "分别" in text and len(quantities) > 1:
             return self._enumeration(cl, text, pos, quantities, st, art, period, evidence)
         if not quantities and not FLAT.search(text, pos):
+            alone = BASIS.match(text, pos)
+            if alone and alone.end() == len(text) and not cl.in_brackets:  # `与去年同期相比，东部地区…下降…`
+                st.basis = self.span(cl.start + alone.start(), cl.start + alone.end())
             if local_period is None and not cl.in_brackets:  # `记者5月20日从…获悉`: it governs what follows
                 inner = [m for m in PERIOD.finditer(text) if not re.search(r"[较比与同至到]$", text[:m.start()])]
                 if inner:
@@ -524,7 +532,19 @@ class FactExtractor:
         seg = text[start:metric_start]
         seg = _VERB.sub("", seg) if _VERB.search(seg) else seg
         seg = re.sub(r"[^\u4e00-\u9fffA-Za-z0-9、]", "", seg).strip("、")
-        return seg.rsplit("等", 1)[-1] if "等" in seg[1:] else seg
+        return self._qualifier(seg.rsplit("等", 1)[-1] if "等" in seg[1:] else seg)
+
+    def _qualifier(self, words: str) -> str:
+        """What of `words` qualifies the metric's name: not a time (`全天`, `4月`), a cue (`预计`), a firm,
+        a place nor a partner (`与东盟`)."""
+        for name in self.firms:
+            if name in words:
+                words = words[words.rindex(name) + len(name):]
+        words = _NOT_QUALIFIER.sub("", PERIOD.sub("", words))
+        if not words or re.match(r"(?:与|对|同|和)", words) \
+                or re.fullmatch(r"[一二三四五六七八九十两\d]+个?[\u4e00-\u9fff]{0,6}[省市区县国]", words) or is_place(words):
+            return ""
+        return words
 
     def _resolve_metric(self, cl: Clause, text: str, pos: int, limit: int, st: ParagraphState):
         """(metric span, metric name, is_rate_word, is_share) for the clause, with anaphora."""
@@ -559,7 +579,9 @@ class FactExtractor:
         seg = re.sub(r"(?:合计|共|累计)$", "", seg)
         m = re.search(r"[\u4e00-\u9fffA-Za-z]+$", seg)
         if m and METRIC_HEAD.search(m.group(0)):
-            return m.group(0)
+            head = METRIC_HEAD_ANY.search(m.group(0))  # `民营企业进出口`: the group is no part of the name
+            words = m.group(0)[:head.start()] if head else ""
+            return self._qualifier(words) + m.group(0)[len(words):] if words else m.group(0)
         return None
 
     def _one(self, cl: Clause, text: str, pos: int, q: re.Match | None, st: ParagraphState,
