@@ -193,3 +193,10 @@ def test_a_basis_alone_in_its_clause_governs_the_next_change(extractor):
 def test_reporting_words_stay_out_of_a_metric_name(extractor):
     fs = facts(extractor, "晨岚电子（300999）昨日公布，预估5月出口为80亿元；同日公布4月合并营收为65亿元。")
     assert [f.metric_name for f in fs] == ["出口", "合并营收"]
+
+
+def test_a_listed_metric_shares_the_head_its_last_item_prints(extractor):
+    fs = facts(extractor, "上半年，全国精炼锌、原铝产量分别为320万吨和2100万吨，同比分别增长3.1%和5.2%。")
+    assert [f.metric_name for f in fs] == ["精炼锌产量", "原铝产量"]
+    assert {f.metric.text for f in fs} == {"精炼锌、原铝产量"}
+    assert [change(f)[0] for f in fs] == [Decimal("3.1"), Decimal("5.2")]

@@ -273,6 +273,18 @@ def scope_kind(scope: str | None) -> str | None:
     return "group" if re.search(GROUP_SCOPE, scope) else "region"
 
 
+def _shared_tail(last_item: str) -> str | None:
+    """The head a list's last item prints for all of them (`原铝产量` → `产量`, `通讯器材类商品零售额` →
+    `商品零售额`): its last word when that is a metric head, with a generic word before it."""
+    words = cut(last_item)
+    if len(words) < 2 or not METRIC_HEAD.fullmatch(words[-1]):
+        return None
+    tail = words[-1]
+    if words[-2] in ("商品", "业务", "行业", "产业"):
+        tail = words[-2] + tail
+    return tail if len(tail) < len(last_item) else None
+
+
 def _moves_in_points(fact: Fact) -> bool:
     """Whether a 持平 of what `fact` holds is 0 百分点: its change is in 百分点, or its value is printed in %."""
     if fact.change is not None:
@@ -711,6 +723,11 @@ class FactExtractor:
                 else:
                     scopes.append(None)
                     metrics.append((sp, word))
+            tail = _shared_tail(items[-1].group(0)) if all(metrics) else None
+            if tail and not any(METRIC_HEAD.search(it.group(0)) for it in items[:-1]):
+                # `精炼铜、原铝产量分别…`: the list is one span, and each item takes the head the last one prints
+                whole = self.span(cl.start + pos + items[0].start(), cl.start + pos + items[-1].end())
+                metrics = [(whole, it.group(0) + tail) for it in items[:-1]] + [(whole, items[-1].group(0))]
         else:
             back = re.search(r"([一二三四五六七八九十\d]+)[个大](?:地区|省份|省市|城市|区域|板块)", head)
             if back:
