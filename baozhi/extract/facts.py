@@ -697,6 +697,11 @@ class FactExtractor:
         lead = re.match(r"(?:我国|全国|本市|全省)?[与对同和]", text[pos:idx])  # 我国与东盟、欧盟…
         if lead and any(c in text[pos + lead.end():idx] for c in _SEP):
             pos += lead.end()
+        whole = re.match(r"(?:全国|我国|全省|全市|全区|全县)(?!各)", text[pos:idx])  # `全国精炼铜、原铝产量分别…`
+        list_scope = None
+        if whole and any(c in text[pos + whole.end():idx] for c in _SEP):
+            list_scope = self.span(cl.start + pos, cl.start + pos + whole.end())
+            pos += whole.end()
         head_end = idx
         tail_metric = self._metric_phrase(text, pos, idx)
         if tail_metric and any(c in text[pos:idx] for c in _SEP):
@@ -785,11 +790,13 @@ class FactExtractor:
                 sign = direction_sign(direction)
                 change = Change(self.span(cl.start + q_start, cl.start + q.end()), sign * quantity.number,
                                 quantity.unit, "level")
-                fact = Fact(metric_span, metric_name, None, change, basis, period, scopes[i] or st.scope, evidence)
+                fact = Fact(metric_span, metric_name, None, change, basis, period, scopes[i] or list_scope or st.scope,
+                            evidence)
             else:
                 value = Value(self.span(cl.start + q.start(), cl.start + q.end()), quantity.number, quantity.unit,
                               quantity.approx, quantity.low, quantity.high)
-                fact = Fact(metric_span, metric_name, value, None, basis, period, scopes[i] or st.scope, evidence)
+                fact = Fact(metric_span, metric_name, value, None, basis, period, scopes[i] or list_scope or st.scope,
+                            evidence)
             facts.append(fact)
         st.last_fact = facts[-1] if facts else st.last_fact
         if any(scopes):
