@@ -130,12 +130,15 @@ def normalize_period(text: str, year: int | None) -> str | None:
         rest = ""
     elif rest in ("年末", "年底", "末", "底"):
         rest = "末"
+    rest = re.sub(r"^第?([1-4])季度?$", lambda q: "一二三四"[int(q[1]) - 1] + "季度", rest)  # Taiwan `第3季`
     rest = _SEASONS.get(rest, rest)
     rest = re.sub(r"^前(\d{1,2})个?月$", r"1-\1月", rest)
-    rest = re.sub(r"^(\d{1,2})[—\-–~～至到](\d{1,2})月$", r"\1-\2月", rest)
+    rest = re.sub(r"^(\d{1,2})月?[—\-–~～至到](\d{1,2})月(?:当月)?$", r"\1-\2月", rest)
+    rest = re.sub(r"^(\d{1,2})月当月$", r"\1月", rest)
+    rest = re.sub(r"(\d{1,2})日?[—\-–~～至到]((?:\d{1,2}月)?\d{1,2}日)$", r"\1日-\2", rest)  # day ranges
     rest = re.sub(r"(\d{1,2})月底$", r"\1月末", rest)
     if not re.fullmatch(r"(?:上半年|下半年|前三季度|[一二三四]季度|前[一二三]季度|\d{1,2}(?:-\d{1,2})?月(?:末|初)?"
-                        r"|\d{1,2}月\d{1,2}日|末)?", rest):
+                        r"|\d{1,2}月\d{1,2}日(?:-(?:\d{1,2}月)?\d{1,2}日)?|末)?", rest):
         return None
     if y is None:
         return rest or None

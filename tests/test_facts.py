@@ -200,3 +200,10 @@ def test_a_listed_metric_shares_the_head_its_last_item_prints(extractor):
     assert [f.metric_name for f in fs] == ["精炼锌产量", "原铝产量"]
     assert {f.metric.text for f in fs} == {"精炼锌、原铝产量"}
     assert [change(f)[0] for f in fs] == [Decimal("3.1"), Decimal("5.2")]
+
+
+def test_a_period_inside_the_clause_governs_its_figures(extractor):
+    fs = facts(extractor, "上半年，某市进出口额为300亿元。封测厂岚峰电子7月营收为36.7亿元，年增9.1%。"
+                          "工业生产者出厂价格同比由上月下降0.3%转为上涨0.9%。")
+    periods = [f.period.text for f in fs]
+    assert periods[:2] == ["上半年", "7月"] and "上月" not in periods  # `由上月下降…`: a prior figure's month

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from baozhi.lexicon import MULTIPLIERS
-from baozhi.numbers import QUANTITY, chinese_to_int, parse_quantity
+from baozhi.numbers import QUANTITY, chinese_to_int, normalize_period, parse_quantity
 
 
 def parse(text):
@@ -71,3 +71,23 @@ def test_parser_never_crashes(text):
         q = parse_quantity(m)
         assert isinstance(q.number, Decimal)
         assert re.fullmatch(r"-?\d+(\.\d+)?(E[+-]?\d+)?", str(q.number))
+
+
+@pytest.mark.parametrize(
+    "printed,norm",
+    [
+        ("1—5月份", "2024年1-5月"), ("3月至5月", "2024年3-5月"), ("6月当月", "2024年6月"), ("第3季", "2024年三季度"),
+        ("11月1—10日", "2024年11月1日-10日"), ("4月15日至5月5日", "2024年4月15日-5月5日"), ("去年", "2023年"),
+        ("上半年", "2024年上半年"),
+    ],
+)
+def test_periods_normalize_to_one_form(printed, norm):
+    assert normalize_period(printed, 2024) == norm
+
+
+@given(st.integers(1, 11), st.integers(0, 11), st.sampled_from(["—", "-", "~", "～", "至", "到"]), st.booleans())
+def test_every_month_range_normalizes_whatever_its_dash(first, extra, dash, month_on_both):
+    last = min(12, first + extra + 1)
+    printed = f"{first}{'月' if month_on_both else ''}{dash}{last}月"
+    assert normalize_period(printed, 2023) == f"2023年{first}-{last}月"
+    assert normalize_period(printed, None) == f"{first}-{last}月"

@@ -34,9 +34,10 @@ from ..numbers import QUANTITY, normalize_period, parse_quantity
 from .words import cut, first_word, has_place_suffix, is_place, tag
 
 PERIOD = re.compile(
-    r"(?:\d{4}年|今年|去年|上年|本年)?(?:上半年|下半年|前三季度|前[一二三四]季度|第?[一二三四]季度?(?:末|初)?|全年|今年以来|年内"
-    r"|\d{1,2}[—\-–~～至]\d{1,2}月(?:份)?|前\d{1,2}个?月|\d{1,2}月\d{1,2}日(?:[—\-–~～至到]\d{1,2}日)?"
-    r"|\d{1,2}月(?!\d{1,2}[日号])(?:份)?(?:末|底|初|上旬|中旬|下旬|以来)?)"
+    r"(?:\d{4}年|今年|去年|上年|本年)?(?:上半年|下半年|前三季度|前[一二三四]季度|第?[一二三四1-4]季度?(?:末|初)?|全年|今年以来|年内"
+    r"|\d{1,2}月?[—\-–~～至到]\d{1,2}月(?:份)?|前\d{1,2}个?月"
+    r"|\d{1,2}月\d{1,2}日?(?:[—\-–~～至到](?:\d{1,2}月)?\d{1,2}日)|\d{1,2}月\d{1,2}日"
+    r"|\d{1,2}月(?!\d{1,2}[日号])(?:份)?(?:末|底|初|上旬|中旬|下旬|以来|当月)?)"
     r"|\d{4}年(?:末|底|初)?|上年同期|去年同期|本月|上月|年末|年底|年初|上旬|中旬|下旬|报告期内|报告期|假期期间|目前|昨日|当日|同日"
 )
 _MONTHS = r"\d{1,2}(?:[—\-–~～至]\d{1,2})?月份?(?:末|底)?"
@@ -380,6 +381,15 @@ class FactExtractor:
             if firm_scope and not mid_clause:
                 art.company = scope_span
         quantities = [q for q in QUANTITY.finditer(text, pos) if _is_statistic(text, q, q.group("unit") or "成")]
+        if local_period is None and quantities:  # `IC封测厂日盛先进7月营收…`, `陈立民：去年，…`
+            bases = [b.span() for b in BASIS.finditer(text)]
+            inner = [m for m in PERIOD.finditer(text, 0, quantities[0].start())
+                     if not re.search(r"[较比与同至到占过上由从]$", text[:m.start()])
+                     and not any(b0 < m.end() and m.start() < b1 for b0, b1 in bases)]
+            if inner:
+                local_period = period = self.span(cl.start + inner[-1].start(), cl.start + inner[-1].end())
+                if not cl.in_brackets:
+                    st.period = local_period
         if "分别" in text and len(quantities) > 1:
             return self._enumeration(cl, text, pos, quantities, st, art, period, evidence)
         if not quantities and not FLAT.search(text, pos):
