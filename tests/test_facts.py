@@ -207,3 +207,9 @@ def test_a_period_inside_the_clause_governs_its_figures(extractor):
                           "工业生产者出厂价格同比由上月下降0.3%转为上涨0.9%。")
     periods = [f.period.text for f in fs]
     assert periods[:2] == ["上半年", "7月"] and "上月" not in periods  # `由上月下降…`: a prior figure's month
+
+
+def test_a_group_that_does_the_measuring_is_the_scope(extractor):
+    fs = facts(extractor, "上半年，规上纺织工业企业实现利润总额820亿元，同比增长5.1%。A股总市值为80.2万亿元。")
+    assert [(f.scope.text, f.metric.text, f.scope_kind) for f in fs] == [
+        ("规上纺织工业企业", "利润总额", "group"), ("A股", "总市值", "market")]

@@ -151,6 +151,8 @@ _WORD_WITH_DIGITS = re.compile(r"(?:\d+(?=[\u4e00-\u9fffA-Za-z])|[\u4e00-\u9fffA
                                r"|(?<=[A-Za-z0-9])-(?=[A-Za-z0-9]))+")
 _WORD = re.compile(r"(?:\d+[A-Za-z]|[\u4e00-\u9fffA-Za-z&]|(?<=[A-Za-z]) (?=[A-Za-z]))+")
 _GLUE_TAGS = ("p", "v", "c", "u", "d")
+# A group that does what the clause measures (`规上有色金属工业企业实现利润总额`, `民营企业进出口…`): the scope.
+_GROUP_SUBJECT = re.compile(r"[\u4e00-\u9fff]{1,14}?(?:企业|银行|公司|机构)(?=(?:共|累计|合计)?(?:实现|完成)|进出口|进口|出口)")
 # Words before a metric that say when or how it was reported, not what it is (`全天净买入`, `预估5月出口`).
 _NOT_QUALIFIER = re.compile(r"(?:全天|半日|单月|当日|同日|当月|昨日|今日|全年|累计|合计|预估|预计|计划|公布|发布|公司|集团|"
                             r"今年|去年|上年|本年|前\d+月|前[一二三四五六七八九十]+个?月|[上下]半年|第?[一二三四]季度?末?|\d+月|"
@@ -363,6 +365,8 @@ class FactExtractor:
         if lead:
             pos += lead.end()
         scope_m = self._scope(text, pos) if "分别" not in text else None
+        if scope_m is None and "分别" not in text and (group := _GROUP_SUBJECT.match(text, pos)):
+            scope_m = pos, group.end()
         mid_clause = scope_m is None and "分别" not in text and (scope_m := self._firm_in(text, pos)) is not None
         firm_scope = bool(scope_m) and text[scope_m[0]:scope_m[1]] in self.firms
         if scope_m:
