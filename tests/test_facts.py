@@ -213,3 +213,10 @@ def test_a_group_that_does_the_measuring_is_the_scope(extractor):
     fs = facts(extractor, "上半年，规上纺织工业企业实现利润总额820亿元，同比增长5.1%。A股总市值为80.2万亿元。")
     assert [(f.scope.text, f.metric.text, f.scope_kind) for f in fs] == [
         ("规上纺织工业企业", "利润总额", "group"), ("A股", "总市值", "market")]
+
+
+def test_a_trading_partner_or_a_counted_region_is_the_scope(extractor):
+    fs = facts(extractor, "前三季度，我国对东盟出口2.1万亿元，增长9.0%；与欧盟贸易总值为3.8万亿元。"
+                          "四省区粮食产量为2000万吨。中南和西南地区水泥产量为5亿吨。")
+    assert [(f.scope.text, f.metric.text) for f in fs] == [
+        ("东盟", "出口"), ("欧盟", "贸易总值"), ("四省区", "粮食产量"), ("中南和西南地区", "水泥产量")]

@@ -52,7 +52,8 @@ FLAT = re.compile("(?<!保)(?:" + "|".join(FLAT_WORDS) + ")")  # not 保持平�
 SCOPE = re.compile(
     "(?:" + "|".join(MARKET_SCOPES) + "|"
     r"全港|全澳|全台|国内|开发区|我国|全国(?:\d+个[\u4e00-\u9fff]{1,10}?(?:城市|省份|地区|省市))?|全行业|全省|全市|全区|全县|各地区"
-    r"|[东中西]{1,3}部地区|东北地区|东、中、西部地区|\d+省(?:市|区)?"
+    r"|[东中西]{1,3}部地区|东北地区|东、中、西部地区|(?:[东西南北中]{1,2}部?[、和])+[东西南北中]{1,2}部?地区"
+    r"|[一二三四五六七八九十两\d]+(?:省区|省市|省|市|地)(?![\u4e00-\u9fff]{0,2}(?:委|政府|厅|局))"
     r"|(?:全国|全省|全市)?\d+个[\u4e00-\u9fff]{0,8}?(?:城市|省份|地区|省市|项目|企业|园区|县|区)"
     r"|[一二三四五六七八九十两\d]+家[\u4e00-\u9fff]{0,8}?(?:企业|公司|银行|机构|运营商)"
     r"|(?:[\u4e00-\u9fff]{2,4}、)+[\u4e00-\u9fff]{2,4}(?:[和及与][\u4e00-\u9fff]{2,4})?[一二三四五六七八九十\d]+(?:省市|省|市|地|个城市))"
@@ -151,6 +152,7 @@ _WORD_WITH_DIGITS = re.compile(r"(?:\d+(?=[\u4e00-\u9fffA-Za-z])|[\u4e00-\u9fffA
                                r"|(?<=[A-Za-z0-9])-(?=[A-Za-z0-9]))+")
 _WORD = re.compile(r"(?:\d+[A-Za-z]|[\u4e00-\u9fffA-Za-z&]|(?<=[A-Za-z]) (?=[A-Za-z]))+")
 _GLUE_TAGS = ("p", "v", "c", "u", "d")
+_PARTNER = re.compile(r"(?:我国)?(?:对|与|自|向|从)(?P<partner>[^，。；、对与自向从]{2,10}?)(?:的)?(?=进出口|出口|进口|贸易|接单)")
 # A group that does what the clause measures (`规上有色金属工业企业实现利润总额`, `民营企业进出口…`): the scope.
 _GROUP_SUBJECT = re.compile(r"[\u4e00-\u9fff]{1,14}?(?:企业|银行|公司|机构)(?=(?:共|累计|合计)?(?:实现|完成)|进出口|进口|出口)")
 # Words before a metric that say when or how it was reported, not what it is (`全天净买入`, `预估5月出口`).
@@ -384,6 +386,10 @@ class FactExtractor:
                 art.scopes.append(scope_span)
             if firm_scope and not mid_clause:
                 art.company = scope_span
+        partner = _PARTNER.match(text, pos)
+        if partner and "分别" not in text:  # `我国对东盟出口…`: the trading partner is the scope
+            st.scope = self.span(cl.start + partner.start("partner"), cl.start + partner.end("partner"))
+            pos = partner.end()
         quantities = [q for q in QUANTITY.finditer(text, pos) if _is_statistic(text, q, q.group("unit") or "成")]
         if local_period is None and quantities:  # `IC封测厂日盛先进7月营收…`, `陈立民：去年，…`
             bases = [b.span() for b in BASIS.finditer(text)]
