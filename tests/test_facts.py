@@ -220,3 +220,10 @@ def test_a_trading_partner_or_a_counted_region_is_the_scope(extractor):
                           "四省区粮食产量为2000万吨。中南和西南地区水泥产量为5亿吨。")
     assert [(f.scope.text, f.metric.text) for f in fs] == [
         ("东盟", "出口"), ("欧盟", "贸易总值"), ("四省区", "粮食产量"), ("中南和西南地区", "水泥产量")]
+
+
+def test_adverbs_and_trailing_words_stay_out_of_the_metric(extractor):
+    fs = facts(extractor, "目前，全省已储备早稻种子4.6万吨。上半年，社会消费品零售总额两年平均增长4.4%。"
+                          "预计全年商用车销量在380万辆至390万辆。")
+    assert [f.metric.text for f in fs] == ["储备早稻种子", "社会消费品零售总额", "商用车销量"]
+    assert fs[1].basis.text == "两年平均" and fs[1].basis_class == "two_year_avg"

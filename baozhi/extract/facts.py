@@ -41,7 +41,7 @@ PERIOD = re.compile(
     r"|\d{4}年(?:末|底|初)?|上年同期|去年同期|本月|上月|年末|年底|年初|上旬|中旬|下旬|报告期内|报告期|假期期间|目前|昨日|当日|同日"
 )
 _MONTHS = r"\d{1,2}(?:[—\-–~～至]\d{1,2})?月份?(?:末|底)?"
-BASIS = re.compile(r"同比|环比|按年|按月|按季"
+BASIS = re.compile(r"同比|环比|按年|按月|按季|两年平均"
                    rf"|(?:较|比|与)(?:(?:上年|去年|上月|上季度|前一年|上一年|今年)(?:同期|全年|年末|年初|底|末|同月|{_MONTHS})?"
                    r"|前一交易日|上一交易日|上周末?|前一日|上日|上一周"
                    rf"|第?[一二三四]季度(?:末)?|{_MONTHS}|\d{{4}}年(?:同期|末|底|全年|上半年|{_MONTHS})?|上半年"
@@ -163,7 +163,9 @@ _FIRM_QUALIFIER = re.compile(r"[（(][\u4e00-\u9fff]{2,4}[）)]")  # `腾飞银�
 # Words that open or close a metric phrase without belonging to it (`今年高校毕业生规模`, `毛利率预估介于`).
 _TIME_LEAD = re.compile(r"(?:今年|去年|上年|当日|昨日|同日|全天|全日|当月|同月|本月|目前|当前|年内|第?[一二三四]季度?|前\d+月"
                         r"|[上下]半年|前三季度)+")
-_TRAILING = r"(?:预估|预计|可望|有望|将|介于|收报|报|按年|按月|年|月|则|降至|升至|依次|分别)"
+_TRAILING = r"(?:预估|预计|可望|有望|将|介于|介乎|收报|报|按年|按月|同比|环比|年|月|则|降至|升至|依次|分别|在|可|已|平均)"
+# Adverbs and light verbs that open a clause's metric phrase without naming it (`已春播粮食`, `共办理…登记金额`).
+_ADVERB_LEAD = re.compile(r"(?:已经?|将|共)(?:办理|发展)?|发展|办理")
 
 
 @dataclass
@@ -534,9 +536,10 @@ class FactExtractor:
                        *PERIOD.finditer(seg_strip, phrase_start, last.end())]:
             if last.end() - cut_at.end() >= 2 and cut_at.end() > phrase_start:
                 phrase_start = cut_at.end()
-        lead = _TIME_LEAD.match(seg_strip, phrase_start, last.end())
-        if lead and last.end() - lead.end() >= 2:
-            phrase_start = lead.end()
+        for opener in (_TIME_LEAD, _ADVERB_LEAD):
+            lead = opener.match(seg_strip, phrase_start, last.end())
+            if lead and last.end() - lead.end() >= 2:
+                phrase_start = lead.end()
         if phrase_start and seg_strip[phrase_start - 1].isdigit() and seg_strip[phrase_start] in "月日年季":
             phrase_start += 1  # `4月营收`: the digits split the period from the word
         phrase = seg_strip[phrase_start:last.end()]
