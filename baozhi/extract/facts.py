@@ -51,7 +51,7 @@ CHANGE = re.compile(rf"(?P<dir>{_DIRECTION_ALT})(?:了)?(?P<q>" + QUANTITY.patte
 FLAT = re.compile("(?<!保)(?:" + "|".join(FLAT_WORDS) + ")")  # not 保持平稳
 SCOPE = re.compile(
     "(?:" + "|".join(MARKET_SCOPES) + "|"
-    r"全港|全澳|全台|国内|开发区|我国|全国(?:\d+个[\u4e00-\u9fff]{1,10}?(?:城市|省份|地区|省市))?|全行业|全省|全市|全区|全县|各地区"
+    r"全港|全澳|全台|国内(?!生产总值)|开发区|我国|全国(?:\d+个[\u4e00-\u9fff]{1,10}?(?:城市|省份|地区|省市))?|全行业|全省|全市|全区|全县|各地区"
     r"|[东中西]{1,3}部地区|东北地区|东、中、西部地区|(?:[东西南北中]{1,2}部?[、和])+[东西南北中]{1,2}部?地区"
     r"|[一二三四五六七八九十两\d]+(?:省区|省市|省|市|地)(?![\u4e00-\u9fff]{0,2}(?:委|政府|厅|局))"
     r"|(?:全国|全省|全市)?\d+个[\u4e00-\u9fff]{0,8}?(?:城市|省份|地区|省市|项目|企业|园区|县|区)"
@@ -74,6 +74,7 @@ _FIRM_ONLY_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司
 
 
 # `恒生科技指数`, `半导体板块`, `香港银行公会`: the name is part of a longer noun
+_LEGAL_FORM = re.compile(r"[\u4e00-\u9fff]{0,4}?(?:股份有限公司|有限责任公司|有限公司)")
 _NOT_FIRM_AFTER = ("指数", "板块", "行业", "产业", "企业", "领域", "类", "公会", "协会", "同业", "业", "界")
 
 
@@ -99,6 +100,9 @@ def company_at(text: str, pos: int) -> int | None:
         return None
     if not _brand_ok(m["brand"], text[m.end("brand"):m.end()]):
         return None  # `新能源汽车`, `社会物流`, `台湾半导体`: an industry, not a firm's brand
+    longer = _LEGAL_FORM.match(text, m.end())  # `浙江恒锐精密` + `机械有限公司`: the whole registered name
+    if longer:
+        return longer.end()
     words, at = cut(text[pos:m.end() + 2]), 0
     while at < len(m["brand"]):
         at += len(words.pop(0))
@@ -152,9 +156,11 @@ _WORD_WITH_DIGITS = re.compile(r"(?:\d+(?=[\u4e00-\u9fffA-Za-z])|[\u4e00-\u9fffA
                                r"|(?<=[A-Za-z0-9])-(?=[A-Za-z0-9]))+")
 _WORD = re.compile(r"(?:\d+[A-Za-z]|[\u4e00-\u9fffA-Za-z&]|(?<=[A-Za-z]) (?=[A-Za-z]))+")
 _GLUE_TAGS = ("p", "v", "c", "u", "d")
+_FACILITY = re.compile(r"[\u4e00-\u9fff]{0,6}?(?:港|南站|北站|东站|西站|机场|口岸|物流园|产业园|工程区)(?=[\u4e00-\u9fff])")
 _PARTNER = re.compile(r"(?:我国)?(?:对|与|自|向|从)(?P<partner>[^，。；、对与自向从]{2,10}?)(?:的)?(?=进出口|出口|进口|贸易|接单)")
 # A group that does what the clause measures (`规上有色金属工业企业实现利润总额`, `民营企业进出口…`): the scope.
-_GROUP_SUBJECT = re.compile(r"[\u4e00-\u9fff]{1,14}?(?:企业|银行|公司|机构)(?=(?:共|累计|合计)?(?:实现|完成)|进出口|进口|出口)")
+_GROUP_SUBJECT = re.compile(r"[\u4e00-\u9fff]{1,14}?(?:企业|银行|公司|机构)(?=(?:共|累计|合计)?(?:实现|完成)|进出口|进口|出口)"
+                            r"|(?:限额以上|大型|股份制|城市|农村|中小)?(?:单位|商业银行|保险公司|认可机构)(?=[\u4e00-\u9fff]{2})")
 # Words before a metric that say when or how it was reported, not what it is (`全天净买入`, `预估5月出口`).
 _NOT_QUALIFIER = re.compile(r"(?:全天|半日|单月|当日|同日|当月|昨日|今日|全年|累计|合计|预估|预计|计划|公布|发布|公司|集团|"
                             r"今年|去年|上年|本年|前\d+月|前[一二三四五六七八九十]+个?月|[上下]半年|第?[一二三四]季度?末?|\d+月|"
@@ -280,9 +286,15 @@ def scope_kind(scope: str | None) -> str | None:
     return "group" if re.search(GROUP_SCOPE, scope) else "region"
 
 
-def _shared_tail(last_item: str) -> str | None:
+def _shared_tail(first_item: str, last_item: str) -> str | None:
     """The head a list's last item prints for all of them (`原铝产量` → `产量`, `通讯器材类商品零售额` →
-    `商品零售额`): its last word when that is a metric head, with a generic word before it."""
+    `商品零售额`): what follows the last item's word of the same kind as the first item (`金银珠宝类`,
+    `装备制造业`), else its last word when that is a metric head, with a generic word before it."""
+    kind = first_item[-1]
+    if len(first_item) >= 2 and not kind.isdigit() and kind in last_item[:-2]:
+        tail = last_item[last_item.index(kind) + 1:]
+        if METRIC_HEAD.search(tail):
+            return tail
     words = cut(last_item)
     if len(words) < 2 or not METRIC_HEAD.fullmatch(words[-1]):
         return None
@@ -369,9 +381,11 @@ class FactExtractor:
         if lead:
             pos += lead.end()
         scope_m = self._scope(text, pos) if "分别" not in text else None
-        if scope_m is None and "分别" not in text and (group := _GROUP_SUBJECT.match(text, pos)):
+        group = _GROUP_SUBJECT.match(text, pos) if scope_m is None else None
+        if group:  # a group is the scope of its sentence only
             scope_m = pos, group.end()
         mid_clause = scope_m is None and "分别" not in text and (scope_m := self._firm_in(text, pos)) is not None
+        mid_clause = mid_clause or bool(group)
         firm_scope = bool(scope_m) and text[scope_m[0]:scope_m[1]] in self.firms
         if scope_m:
             end = cl.start + scope_m[1]
@@ -447,7 +461,9 @@ class FactExtractor:
         if len(first) >= 2 and is_place(first) and not METRIC_HEAD.search(first):
             end = pos + len(first)
             suffix = re.match(r"(?:省|市|地区|自治区)", text[end:])
-            return pos, end + (suffix.end() if suffix else 0)
+            end += suffix.end() if suffix else 0
+            facility = _FACILITY.match(text, end)  # `宁波舟山港`, `广州南站`, `鄂州花湖机场`: the place's facility
+            return pos, facility.end() if facility else end
         return None
 
     def _know_firm(self, name: str) -> None:
@@ -751,7 +767,7 @@ class FactExtractor:
                 else:
                     scopes.append(None)
                     metrics.append((sp, word))
-            tail = _shared_tail(items[-1].group(0)) if all(metrics) else None
+            tail = _shared_tail(items[0].group(0), items[-1].group(0)) if all(metrics) else None
             if tail and not any(METRIC_HEAD.search(it.group(0)) for it in items[:-1]):
                 # `精炼铜、原铝产量分别…`: the list is one span, and each item takes the head the last one prints
                 whole = self.span(cl.start + pos + items[0].start(), cl.start + pos + items[-1].end())
