@@ -231,7 +231,10 @@ def test_adverbs_and_trailing_words_stay_out_of_the_metric(extractor):
 
 def test_groups_facilities_and_registered_names_are_whole_scopes(extractor):
     fs = facts(extractor, "二季度末，大型商业银行本外币资产总额为200万亿元。1—8月，宁波舟山港集装箱吞吐量为2600万标准箱。"
-                          "浙江恒远精密机械有限公司实现营业收入12亿元。\n\n上半年国内生产总值增长5.0%。")
-    assert [f.scope.text if f.scope else None for f in fs] == [
-        "大型商业银行", "宁波舟山港", "浙江恒远精密机械有限公司", None]
-    assert fs[-1].metric.text == "国内生产总值"
+                          "浙江恒远精密机械有限公司实现营业收入12亿元。")
+    assert [f.scope.text for f in fs] == ["大型商业银行", "宁波舟山港", "浙江恒远精密机械有限公司"]
+
+
+def test_gross_domestic_product_is_a_metric_not_a_domestic_scope(extractor):
+    (f,) = facts(extractor, "上半年国内生产总值增长5.0%。")
+    assert f.metric.text == "国内生产总值" and f.scope is None
