@@ -238,3 +238,13 @@ def test_groups_facilities_and_registered_names_are_whole_scopes(extractor):
 def test_gross_domestic_product_is_a_metric_not_a_domestic_scope(extractor):
     (f,) = facts(extractor, "上半年国内生产总值增长5.0%。")
     assert f.metric.text == "国内生产总值" and f.scope is None
+
+
+@pytest.mark.parametrize("body,number,unit", [
+    ("某港口完成集装箱吞吐量2970万标箱。", Decimal("29700000"), "标箱"),
+    ("某指数收报787.21点。", Decimal("787.21"), "点"),
+    ("某企业动力电池装车量为98.6GWh。", Decimal("98.6"), "GWh"),
+])
+def test_counts_in_trade_and_market_units(extractor, body, number, unit):
+    (f,) = facts(extractor, body)
+    assert (f.value.number, f.value.unit) == (number, unit)
