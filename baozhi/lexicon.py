@@ -43,9 +43,9 @@ PERCENT_UNITS = {"%": "%", "个百分点": "百分点", "百分点": "百分点"
 
 # Words whose sign is positive / negative when they introduce a change.
 UP_WORDS = ["净增", "增长", "提高", "上升", "回升", "加快", "增加", "上涨", "扩大", "提升", "增多", "多增", "攀升", "反弹",
-            "上调", "回暖", "增", "涨"]
+            "上调", "回暖", "上行", "走高", "增", "涨", "升"]
 DOWN_WORDS = ["净减", "下降", "回落", "降低", "减少", "放缓", "下滑", "下跌", "缩小", "收窄", "少增", "减", "降", "下调",
-              "回调", "萎缩", "跌"]
+              "回调", "萎缩", "下行", "走低", "跌"]
 FLAT_WORDS = ["持平"]
 COMPARATIVE_UP, COMPARATIVE_DOWN = ["高"], ["低"]  # 比上月高0.3个百分点: the model's change spans start here
 FALL_WORDS = ("降幅", "跌幅")  # a fall that narrows (降幅收窄) is a rise of the rate

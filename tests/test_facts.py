@@ -248,3 +248,8 @@ def test_gross_domestic_product_is_a_metric_not_a_domestic_scope(extractor):
 def test_counts_in_trade_and_market_units(extractor, body, number, unit):
     (f,) = facts(extractor, body)
     assert (f.value.number, f.value.unit) == (number, unit)
+
+
+def test_market_moves_up_and_down(extractor):
+    fs = facts(extractor, "10年期国债收益率下行2.6个基点。恒生指数升102.68点。")
+    assert [change(f) for f in fs] == [(Decimal("-2.6"), "基点", "level"), (Decimal("102.68"), "点", "level")]
