@@ -253,3 +253,9 @@ def test_counts_in_trade_and_market_units(extractor, body, number, unit):
 def test_market_moves_up_and_down(extractor):
     fs = facts(extractor, "10年期国债收益率下行2.6个基点。恒生指数升102.68点。")
     assert [change(f) for f in fs] == [(Decimal("-2.6"), "基点", "level"), (Decimal("102.68"), "点", "level")]
+
+
+def test_former_and_latter_complete_the_listed_values(extractor):
+    fs = facts(extractor, "上半年，甲类和乙类企业营业收入分别为11.6亿元和6.2亿元，前者同比增长11.2%，后者增长0.7%。")
+    assert [change(f)[0] for f in fs] == [Decimal("11.2"), Decimal("0.7")]
+    assert [f.basis.text for f in fs] == ["同比", "同比"]

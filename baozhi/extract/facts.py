@@ -433,6 +433,21 @@ class FactExtractor:
                 st.metric_name = text[head[0]:head[1]]
                 st.metric_is_share = False
             return []
+        which = re.match("前者|后者", text[pos:])
+        if which and len(st.listed_values) >= 2 and quantities and not cl.in_brackets:
+            # `A和B分别为x和y，前者同比增长5%，后者增长2%`: the change completes that listed value
+            fact = st.listed_values[0 if which.group(0) == "前者" else -1]
+            dm = re.search(rf"({_DIRECTION_ALT})了?$", text[max(pos, quantities[0].start() - 4):quantities[0].start()])
+            if dm and fact.change is None:
+                q = quantities[0]
+                quantity = parse_quantity(q)
+                basis_m = BASIS.search(text, pos, q.start())
+                if basis_m:
+                    st.basis = self.span(cl.start + basis_m.start(), cl.start + basis_m.end())
+                fact.change = Change(self.span(cl.start + q.start() - len(dm.group(0)), cl.start + q.end()),
+                                     direction_sign(dm.group(1)) * quantity.number, quantity.unit, "level")
+                fact.basis = fact.basis or st.basis
+                return []
         saved_last = st.last_fact
         facts = []
         if FLAT.search(text, pos) and not quantities:
