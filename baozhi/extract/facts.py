@@ -73,8 +73,8 @@ _FIRM_ONLY_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司
                        "地产", "置业", "实业")  # a place before these is a firm (`江南银行`), before 半导体 an industry
 
 
-# `恒生科技指数`, `半导体板块`, `香港银行公会`: the name is part of a longer noun
 _LEGAL_FORM = re.compile(r"[\u4e00-\u9fff]{0,4}?(?:股份有限公司|有限责任公司|有限公司)")
+# `恒生科技指数`, `半导体板块`, `香港银行公会`: the name is part of a longer noun
 _NOT_FIRM_AFTER = ("指数", "板块", "行业", "产业", "企业", "领域", "类", "公会", "协会", "同业", "业", "界")
 
 
@@ -112,7 +112,7 @@ def company_at(text: str, pos: int) -> int | None:
 
 
 def firm_names(text: str) -> list[str]:
-    """The firms an article names with a stock code, and their brand without the suffix (`华晶`)."""
+    """The firms an article names with a stock code (`华锂科技（300871）` → `华锂科技`)."""
     names = []
     for m in LISTED.finditer(text):
         run = m["name"]
