@@ -93,6 +93,9 @@ def _brand_ok(brand: str, suffix: str) -> bool:
     return kind not in ("v", "p", "c", "d", "r", "m", "q", "u", "zg", "a") or kind == "v" and len(brand) == 2
 
 
+_ANY_SUFFIX = re.compile(alternation(COMPANY_SUFFIXES))  # a cheap test before COMPANY's search
+
+
 def company_at(text: str, pos: int) -> int | None:
     """The end of a company name starting at `pos`, or None (a generic `商业银行` is a group)."""
     m = COMPANY.match(text, pos)
@@ -162,14 +165,13 @@ _PARTNER = re.compile(r"(?:我国)?(?:对|与|自|向|从)(?P<partner>[^，。�
 # A group that does what the clause measures (`规上有色金属工业企业实现利润总额`, `民营企业进出口…`): the scope.
 _GROUP_SUBJECT = re.compile(r"[\u4e00-\u9fff]{1,14}?(?:企业|银行|公司|机构)(?=(?:共|累计|合计)?(?:实现|完成)|进出口|进口|出口)"
                             r"|(?:限额以上单位|(?:大型|股份制|城市|农村|中小)?(?:商业银行|保险公司)|认可机构)(?=[\u4e00-\u9fff]{2})")
-# Words before a metric that say when or how it was reported, not what it is (`全天净买入`, `预估5月出口`).
-_NOT_QUALIFIER = re.compile(r"(?:全天|半日|单月|当日|同日|当月|昨日|今日|全年|累计|合计|预估|预计|计划|公布|发布|公司|集团|"
-                            r"今年|去年|上年|本年|前\d+月|前[一二三四五六七八九十]+个?月|[上下]半年|第?[一二三四]季度?末?|\d+月|"
-                            r"发展|约|共)+")
 _FIRM_QUALIFIER = re.compile(r"[（(][\u4e00-\u9fff]{2,4}[）)]")  # `腾飞银行（香港）`: part of the firm's name
 # Words that open or close a metric phrase without belonging to it (`今年高校毕业生规模`, `毛利率预估介于`).
 _TIME_LEAD = re.compile(r"(?:今年|去年|上年|当日|昨日|同日|全天|全日|当月|同月|本月|目前|当前|年内|第?[一二三四]季度?|前\d+月"
                         r"|[上下]半年|前三季度)+")
+# Words before a metric that say when or how it was reported, not what it is (`全天净买入`, `预估5月出口`).
+_NOT_QUALIFIER = re.compile(rf"(?:{_TIME_LEAD.pattern[:-1]}|半日|单月|今日|全年|本年|前[一二三四五六七八九十]+个?月"
+                            r"|第?[一二三四]季度?末?|\d+月|累计|合计|预估|预计|计划|公布|发布|公司|集团|发展|约|共)+")
 _TRAILING = r"(?:预估|预计|可望|有望|将|介于|介乎|收报|报|按年|按月|同比|环比|年|月|则|降至|升至|依次|分别|在|可|已|平均)"
 # Adverbs and light verbs that open a clause's metric phrase without naming it (`已春播粮食`, `共办理…登记金额`).
 _ADVERB_LEAD = re.compile(r"(?:已经?|将|共)(?:办理|发展)?|发展|办理")
@@ -305,6 +307,15 @@ def _shared_tail(first_item: str, last_item: str) -> str | None:
     return tail if len(tail) < len(last_item) else None
 
 
+def _last_period_in(text: str, end: int, not_after: str, skip_bases: bool = False) -> re.Match | None:
+    """The last period printed in text[:end] that is not the object of a comparison (`较上月`, `由上月`:
+    a character of `not_after` before it) nor, with `skip_bases`, inside a basis (`较上年末`)."""
+    bases = [b.span() for b in BASIS.finditer(text)] if skip_bases else []
+    inner = [m for m in PERIOD.finditer(text, 0, end) if not (m.start() and text[m.start() - 1] in not_after)
+             and not any(b0 < m.end() and m.start() < b1 for b0, b1 in bases)]
+    return inner[-1] if inner else None
+
+
 def _moves_in_points(fact: Fact) -> bool:
     """Whether a 持平 of what `fact` holds is 0 百分点: its change is in 百分点, or its value is printed in %."""
     if fact.change is not None:
@@ -385,23 +396,23 @@ class FactExtractor:
         group = _GROUP_SUBJECT.match(text, pos) if scope_m is None else None
         if group:  # a group is the scope of its sentence only
             scope_m = pos, group.end()
-        mid_clause = scope_m is None and "分别" not in text and (scope_m := self._firm_in(text, pos)) is not None
-        mid_clause = mid_clause or bool(group)
+        named_inside = scope_m is None and "分别" not in text and (scope_m := self._firm_in(text, pos)) is not None
+        sentence_only = named_inside or bool(group)  # a firm named mid-clause or a group: this sentence's scope
         firm_scope = bool(scope_m) and text[scope_m[0]:scope_m[1]] in self.firms
         if scope_m:
             end = cl.start + scope_m[1]
             qualifier = _FIRM_QUALIFIER.match(self.view.text, end) if firm_scope and end == cl.end else None
             scope_span = self.span(cl.start + scope_m[0], qualifier.end() if qualifier else end)
             pos = scope_m[1] + (text[scope_m[1]:scope_m[1] + 1] == "的")
-            if mid_clause and not st.scope_is_local:  # `最大的新股为美宜食品，集资…`: this sentence only
+            if sentence_only and not st.scope_is_local:  # `最大的新股为美宜食品，集资…`
                 st.scope_until_sentence_end, st.scope_is_local = st.scope, True
-            elif not mid_clause:
+            elif not sentence_only:
                 st.scope_is_local = False
             if not cl.in_brackets:
                 st.scope = scope_span
             if not art.scopes or art.scopes[-1].text != scope_span.text:
                 art.scopes.append(scope_span)
-            if firm_scope and not mid_clause:
+            if firm_scope and not sentence_only:
                 art.company = scope_span
         partner = _PARTNER.match(text, pos)
         if partner and "分别" not in text:  # `我国对东盟出口…`: the trading partner is the scope
@@ -409,12 +420,9 @@ class FactExtractor:
             pos = partner.end()
         quantities = [q for q in QUANTITY.finditer(text, pos) if _is_statistic(text, q, q.group("unit") or "成")]
         if local_period is None and quantities:  # `IC封测厂日盛先进7月营收…`, `陈立民：去年，…`
-            bases = [b.span() for b in BASIS.finditer(text)]
-            inner = [m for m in PERIOD.finditer(text, 0, quantities[0].start())
-                     if not re.search(r"[较比与同至到占过上由从]$", text[:m.start()])
-                     and not any(b0 < m.end() and m.start() < b1 for b0, b1 in bases)]
+            inner = _last_period_in(text, quantities[0].start(), "较比与同至到占过上由从", skip_bases=True)
             if inner:
-                local_period = period = self.span(cl.start + inner[-1].start(), cl.start + inner[-1].end())
+                local_period = period = self.span(cl.start + inner.start(), cl.start + inner.end())
                 if not cl.in_brackets:
                     st.period = local_period
         if "分别" in text and len(quantities) > 1:
@@ -424,9 +432,9 @@ class FactExtractor:
             if alone and alone.end() == len(text) and not cl.in_brackets:  # `与去年同期相比，东部地区…下降…`
                 st.basis = self.span(cl.start + alone.start(), cl.start + alone.end())
             if local_period is None and not cl.in_brackets:  # `记者5月20日从…获悉`: it governs what follows
-                inner = [m for m in PERIOD.finditer(text) if not re.search(r"[较比与同至到]$", text[:m.start()])]
+                inner = _last_period_in(text, len(text), "较比与同至到")
                 if inner:
-                    st.period = self.span(cl.start + inner[-1].start(), cl.start + inner[-1].end())
+                    st.period = self.span(cl.start + inner.start(), cl.start + inner.end())
             head = self._metric_mention(text, pos)
             if head and not cl.in_brackets:
                 st.metric = self.span(cl.start + head[0], cl.start + head[1])
@@ -440,12 +448,10 @@ class FactExtractor:
             dm = re.search(rf"({_DIRECTION_ALT})了?$", text[max(pos, quantities[0].start() - 4):quantities[0].start()])
             if dm and fact.change is None:
                 q = quantities[0]
-                quantity = parse_quantity(q)
                 basis_m = BASIS.search(text, pos, q.start())
                 if basis_m:
                     st.basis = self.span(cl.start + basis_m.start(), cl.start + basis_m.end())
-                fact.change = Change(self.span(cl.start + q.start() - len(dm.group(0)), cl.start + q.end()),
-                                     direction_sign(dm.group(1)) * quantity.number, quantity.unit, "level")
+                fact.change = self._listed_change(cl, q.start() - len(dm.group(0)), q, direction_sign(dm.group(1)))
                 fact.basis = fact.basis or st.basis
                 return []
         saved_last = st.last_fact
@@ -505,10 +511,12 @@ class FactExtractor:
 
     def _firm_in(self, text: str, pos: int) -> tuple[int, int] | None:
         """A known firm named inside the clause before its first figure (`晶圆代工大厂华晶半导体7月营收`)."""
+        if not _ANY_SUFFIX.search(text, pos) and not any(n in text for n in self.firms):
+            return None  # most clauses name no firm: spare them the quantity search
         first = QUANTITY.search(text, pos)
         limit = first.start() if first else len(text)
         hits = [(i, i + len(n)) for n in self.firms if 0 <= (i := text.find(n, pos, limit))]
-        if not hits and COMPANY.search(text, pos, limit):
+        if not hits and _ANY_SUFFIX.search(text, pos, limit) and COMPANY.search(text, pos, limit):
             # A name starts at a word (`大厂|华晶|半导体`, not `大厂华晶…`), else right after a one-character
             # function word that jieba glued to it (`为岚帆|科技`).
             starts = list(accumulate(len(w) for w in cut(text[pos:limit])))
@@ -720,6 +728,11 @@ class FactExtractor:
         st.listed_values = listed if len(listed) == len(quantities) else []
         return facts
 
+    def _listed_change(self, cl: Clause, start: int, q: re.Match, sign: int) -> Change:
+        """The change of a listed item: from `start` (its direction word) to the end of its quantity."""
+        quantity = parse_quantity(q)
+        return Change(self.span(cl.start + start, cl.start + q.end()), sign * quantity.number, quantity.unit, "level")
+
     def _pair_changes(self, cl: Clause, text: str, idx: int, quantities: list[re.Match], st: ParagraphState) -> bool:
         """`分别为A、B和C，同比分别增长x、y和z`: a list of changes right after a list of as many values
         in the same sentence completes those facts, in order."""
@@ -737,9 +750,7 @@ class FactExtractor:
             if own:  # `增长5.6%和下降3.1%`: an item with its own direction
                 start = q.start() - len(own.group(0))
                 sign = direction_sign(own.group(1))
-            quantity = parse_quantity(q)
-            fact.change = Change(self.span(cl.start + start, cl.start + q.end()), sign * quantity.number,
-                                 quantity.unit, "level")
+            fact.change = self._listed_change(cl, start, q, sign)
             fact.basis = fact.basis or basis
         if basis is not None:
             st.basis = basis
@@ -842,9 +853,7 @@ class FactExtractor:
             if direction:
                 if i == 0:
                     q_start = idx + dm.start(1)
-                sign = direction_sign(direction)
-                change = Change(self.span(cl.start + q_start, cl.start + q.end()), sign * quantity.number,
-                                quantity.unit, "level")
+                change = self._listed_change(cl, q_start, q, direction_sign(direction))
                 fact = Fact(metric_span, metric_name, None, change, basis, period, scopes[i] or list_scope or st.scope,
                             evidence)
             else:
